@@ -1,0 +1,74 @@
+# Ringfence — every target bootstraps what it needs: a fresh clone with
+# Python 3.11, Node/npm, git and make runs `make demo` or `make test` directly.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+MAMUSHI_VERSION := 0.1.2
+
+# The pinned tools (ape, vyper, pytest, ruff, mamushi) and the pinned anvil
+# come first on PATH for every recipe.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+PY_SOURCES := ringfence tests conftest.py
+VY_SOURCES := contracts
+
+.PHONY: help setup test test-unit test-integration lint format node clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- environment ------------------------------------------------------------
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found (Ringfence needs Python 3.11; set PYTHON=...)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "make: $(PYTHON) is not Python 3.11"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@# mamushi 0.1.2 pins click==8.1.3, which would break Ape: it runs on click 8.1.8.
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps mamushi==$(MAMUSHI_VERSION)
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found (needed for the local anvil node)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@node_modules/.bin/anvil --version | head -n1
+	@touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP)  ## create .venv with the pinned packages and install anvil
+
+# --- quality ------------------------------------------------------------------
+
+test: setup  ## run the whole test suite (unit on titanoboa, integration on anvil)
+	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit
+	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
+
+test-unit: setup  ## only the titanoboa unit tests
+	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit
+
+test-integration: setup  ## only the Ape + anvil integration tests
+	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
+
+lint: setup  ## ruff check + ruff format --check (Python), mamushi --check (Vyper)
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mamushi --check $(VY_SOURCES)
+
+format: setup  ## rewrite Python and Vyper sources in the house style
+	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
+	$(VENV)/bin/ruff format $(PY_SOURCES)
+	$(VENV)/bin/mamushi $(VY_SOURCES)
+
+# --- local chain ----------------------------------------------------------------
+
+node: $(NODE_STAMP)  ## anvil on 127.0.0.1:8545 in the foreground (Ctrl-C stops it)
+	anvil --host 127.0.0.1 --port 8545
+
+clean:  ## remove the environment, node modules, build output and reports
+	rm -rf $(VENV) node_modules .build reports .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
