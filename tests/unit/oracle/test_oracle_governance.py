@@ -1,0 +1,311 @@
+"""Governance: two-step owner, signer set and quorum, feeds and expiries, every parameter
+bound, and the enumeration views a CLI reads."""
+
+import boa
+import pytest
+from oracle_helpers import (
+    BTC,
+    ETH,
+    ETH_SPOT,
+    MAX_AGE,
+    SPOT_CAP_BPS,
+    VOL_CAP,
+    YEAR,
+    now,
+    spot_report,
+    surface_report,
+)
+
+# --- ownership ------------------------------------------------------------------------------
+
+
+def test_owner__deployer__is_governance(oracle, governance):
+    assert oracle.owner() == governance
+
+
+def test_transfer_ownership__pending_until_accepted__two_step(oracle, governance, outsider):
+    with boa.env.prank(governance):
+        oracle.transfer_ownership(outsider)
+    assert oracle.owner() == governance
+    assert oracle.pending_owner() == outsider
+    with boa.env.prank(outsider):
+        oracle.accept_ownership()
+    assert oracle.owner() == outsider
+    assert oracle.pending_owner() == "0x" + "00" * 20
+    with boa.env.prank(governance), boa.reverts("ownable: caller is not the owner"):
+        oracle.set_quorum(1)
+
+
+def test_accept_ownership__not_pending_owner__reverts(oracle, governance, outsider, relayer):
+    with boa.env.prank(governance):
+        oracle.transfer_ownership(outsider)
+    with boa.env.prank(relayer), boa.reverts("ownable_2step: caller is not the new owner"):
+        oracle.accept_ownership()
+
+
+def test_renounce_ownership__not_exported(oracle):
+    assert not hasattr(oracle, "renounce_ownership")
+
+
+GOVERNANCE_CALLS = {
+    "add_signer": lambda o, a: o.add_signer(a),
+    "remove_signer": lambda o, a: o.remove_signer(a),
+    "set_quorum": lambda o, a: o.set_quorum(1),
+    "add_feed": lambda o, a: o.add_feed(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC / USD"),
+    "set_feed_params": lambda o, a: o.set_feed_params(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP),
+    "list_expiry": lambda o, a: o.list_expiry(ETH, now() + 86_400),
+    "delist_expiry": lambda o, a: o.delist_expiry(ETH, o.expiries(ETH)[0]),
+    "transfer_ownership": lambda o, a: o.transfer_ownership(a),
+}
+
+
+@pytest.mark.parametrize("call", GOVERNANCE_CALLS.values(), ids=GOVERNANCE_CALLS.keys())
+def test_governance_call__by_outsider__reverts(oracle, outsider, call):
+    with boa.env.prank(outsider), boa.reverts("ownable: caller is not the owner"):
+        call(oracle, outsider)
+
+
+# --- signers and quorum ---------------------------------------------------------------------
+
+
+def test_add_signer__new__registered_and_listed(oracle, governance, signers):
+    with boa.env.prank(governance):
+        oracle.add_signer(signers[1].address)
+    assert oracle.is_signer(signers[1].address)
+    assert oracle.signers() == [signers[0].address, signers[1].address]
+
+
+def test_add_signer__zero_address__reverts(oracle, governance):
+    with boa.env.prank(governance), boa.reverts("oracle: zero signer"):
+        oracle.add_signer("0x" + "00" * 20)
+
+
+def test_add_signer__already_registered__reverts(oracle, governance, pusher):
+    with boa.env.prank(governance), boa.reverts("oracle: signer exists"):
+        oracle.add_signer(pusher.address)
+
+
+def test_add_signer__seventeenth__reverts(oracle, governance, register):
+    register(16)
+    with boa.env.prank(governance), boa.reverts("oracle: too many signers"):
+        oracle.add_signer(boa.env.generate_address("seventeenth"))
+
+
+def test_remove_signer__registered__reports_rejected_afterwards(
+    oracle, relay, governance, register
+):
+    first, second = register(2)
+    with boa.env.prank(governance):
+        oracle.remove_signer(first.address)
+    assert oracle.signers() == [second.address]
+    assert not oracle.is_signer(first.address)
+    assert relay.rejects(spot_report(ETH_SPOT), first) == "unknown signer"
+
+
+def test_remove_signer__not_registered__reverts(oracle, governance, signers):
+    with boa.env.prank(governance), boa.reverts("oracle: not a signer"):
+        oracle.remove_signer(signers[9].address)
+
+
+def test_remove_signer__would_leave_fewer_than_quorum__reverts(
+    oracle, governance, register, signers
+):
+    register(2)
+    with boa.env.prank(governance):
+        oracle.set_quorum(2)
+        with boa.reverts("oracle: quorum above signers"):
+            oracle.remove_signer(signers[1].address)
+        oracle.set_quorum(1)
+        oracle.remove_signer(signers[1].address)
+    assert oracle.signers() == [signers[0].address]
+
+
+def test_remove_signer__last_signer__reverts(oracle, governance, pusher):
+    with boa.env.prank(governance), boa.reverts("oracle: quorum above signers"):
+        oracle.remove_signer(pusher.address)
+
+
+@pytest.mark.parametrize("quorum", [0, 4])
+def test_set_quorum__outside_one_to_signer_count__reverts(oracle, governance, register, quorum):
+    register(3)
+    with boa.env.prank(governance), boa.reverts("oracle: quorum out of range"):
+        oracle.set_quorum(quorum)
+
+
+@pytest.mark.parametrize("quorum", [1, 3])
+def test_set_quorum__within_bounds__set(oracle, governance, register, quorum):
+    register(3)
+    with boa.env.prank(governance):
+        oracle.set_quorum(quorum)
+    assert oracle.quorum() == quorum
+
+
+def test_quorum__fresh_deployment__one(oracle_deployer, governance):
+    with boa.env.prank(governance):
+        fresh = oracle_deployer.deploy()
+    assert fresh.quorum() == 1
+    assert fresh.signers() == []
+    assert fresh.feed_ids() == []
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+def test_add_feed__valid__listed_with_params(oracle, governance):
+    with boa.env.prank(governance):
+        oracle.add_feed(BTC, 600, 500, 10**17, "BTC / USD")
+    assert oracle.feed_ids() == [ETH, BTC]
+    cfg = oracle.feed(BTC)
+    assert (cfg.listed, cfg.max_age, cfg.spot_cap_bps, cfg.vol_cap, cfg.description) == (
+        True,
+        600,
+        500,
+        10**17,
+        "BTC / USD",
+    )
+
+
+@pytest.mark.parametrize(
+    ("max_age", "cap_bps", "vol_cap", "reason"),
+    [
+        (59, SPOT_CAP_BPS, VOL_CAP, "oracle: max_age out of range"),
+        (86_401, SPOT_CAP_BPS, VOL_CAP, "oracle: max_age out of range"),
+        (MAX_AGE, 0, VOL_CAP, "oracle: spot cap out of range"),
+        (MAX_AGE, 10_001, VOL_CAP, "oracle: spot cap out of range"),
+        (MAX_AGE, SPOT_CAP_BPS, 10**15 - 1, "oracle: vol cap out of range"),
+        (MAX_AGE, SPOT_CAP_BPS, 5 * 10**18 + 1, "oracle: vol cap out of range"),
+    ],
+)
+def test_add_feed__param_outside_bounds__reverts(
+    oracle, governance, max_age, cap_bps, vol_cap, reason
+):
+    with boa.env.prank(governance), boa.reverts(reason):
+        oracle.add_feed(BTC, max_age, cap_bps, vol_cap, "BTC / USD")
+    with boa.env.prank(governance), boa.reverts(reason):
+        oracle.set_feed_params(ETH, max_age, cap_bps, vol_cap)
+
+
+@pytest.mark.parametrize(
+    ("max_age", "cap_bps", "vol_cap"),
+    [(60, 1, 10**15), (86_400, 10_000, 5 * 10**18)],
+    ids=["lower-bounds", "upper-bounds"],
+)
+def test_set_feed_params__at_bounds__set(oracle, governance, max_age, cap_bps, vol_cap):
+    with boa.env.prank(governance):
+        oracle.set_feed_params(ETH, max_age, cap_bps, vol_cap)
+    cfg = oracle.feed(ETH)
+    assert (cfg.max_age, cfg.spot_cap_bps, cfg.vol_cap) == (max_age, cap_bps, vol_cap)
+
+
+def test_set_feed_params__max_age_lowered__reads_stale_sooner(oracle, relay, pusher, governance):
+    relay.submit((spot_report(ETH_SPOT), pusher))
+    boa.env.time_travel(seconds=61)
+    assert oracle.price(ETH) == ETH_SPOT
+    with boa.env.prank(governance):
+        oracle.set_feed_params(ETH, 60, SPOT_CAP_BPS, VOL_CAP)
+    with boa.reverts("oracle: stale price"):
+        oracle.price(ETH)
+
+
+def test_add_feed__existing__reverts(oracle, governance):
+    with boa.env.prank(governance), boa.reverts("oracle: feed exists"):
+        oracle.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH again")
+
+
+def test_add_feed__zero_id__reverts(oracle, governance):
+    with boa.env.prank(governance), boa.reverts("oracle: zero feed id"):
+        oracle.add_feed(b"\x00" * 32, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "nothing")
+
+
+def test_add_feed__thirty_third__reverts(oracle, governance):
+    with boa.env.prank(governance):
+        for i in range(31):
+            oracle.add_feed(f"F{i}".encode().ljust(32, b"\0"), MAX_AGE, 1, 10**15, "")
+        with boa.reverts("oracle: too many feeds"):
+            oracle.add_feed(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC / USD")
+    assert len(oracle.feed_ids()) == 32
+
+
+def test_set_feed_params__unknown_feed__reverts(oracle, governance):
+    with boa.env.prank(governance), boa.reverts("oracle: unknown feed"):
+        oracle.set_feed_params(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP)
+
+
+# --- expiries -------------------------------------------------------------------------------
+
+
+def test_list_expiry__valid__listed(oracle, governance, expiries):
+    expiry = now() + 7 * 86_400
+    with boa.env.prank(governance):
+        oracle.list_expiry(ETH, expiry)
+    assert oracle.expiries(ETH) == [*expiries, expiry]
+
+
+@pytest.mark.parametrize(
+    ("offset", "reason"),
+    [
+        (0, "oracle: expiry in the past"),
+        (-1, "oracle: expiry in the past"),
+        (10 * YEAR + 1, "oracle: expiry too far"),
+    ],
+)
+def test_list_expiry__outside_window__reverts(oracle, governance, offset, reason):
+    with boa.env.prank(governance), boa.reverts(reason):
+        oracle.list_expiry(ETH, now() + offset)
+
+
+def test_list_expiry__ten_years_out__listed(oracle, governance):
+    with boa.env.prank(governance):
+        oracle.list_expiry(ETH, now() + 10 * YEAR)
+
+
+def test_list_expiry__duplicate__reverts(oracle, governance, expiries):
+    with boa.env.prank(governance), boa.reverts("oracle: expiry listed"):
+        oracle.list_expiry(ETH, expiries[0])
+
+
+def test_list_expiry__unknown_feed__reverts(oracle, governance):
+    with boa.env.prank(governance), boa.reverts("oracle: unknown feed"):
+        oracle.list_expiry(BTC, now() + 86_400)
+
+
+def test_list_expiry__seventeenth__reverts(oracle, governance):
+    with boa.env.prank(governance):
+        for i in range(14):
+            oracle.list_expiry(ETH, now() + (i + 1) * 86_400)
+        with boa.reverts("oracle: too many expiries"):
+            oracle.list_expiry(ETH, now() + 200 * 86_400)
+    assert len(oracle.expiries(ETH)) == 16
+
+
+def test_delist_expiry__listed__removed_keeping_order(oracle, governance, expiries):
+    extra = now() + 200 * 86_400
+    with boa.env.prank(governance):
+        oracle.list_expiry(ETH, extra)
+        oracle.delist_expiry(ETH, expiries[1])
+    assert oracle.expiries(ETH) == [expiries[0], extra]
+
+
+def test_delist_expiry__not_listed__reverts(oracle, governance, expiries):
+    with boa.env.prank(governance), boa.reverts("oracle: expiry not listed"):
+        oracle.delist_expiry(ETH, expiries[0] + 1)
+
+
+# --- enumeration ----------------------------------------------------------------------------
+
+
+def test_views__after_updates__show_every_feed_value_and_time(
+    oracle, relay, pusher, governance, expiries
+):
+    relay.submit((spot_report(ETH_SPOT), pusher), (surface_report(expiries[0]), pusher))
+    assert oracle.feed_ids() == [ETH]
+    assert oracle.expiries(ETH) == list(expiries)
+    assert oracle.signers() == [pusher.address]
+    assert oracle.fresh_report_count(ETH, 0) == 1
+    assert oracle.fresh_report_count(ETH, expiries[0]) == 1
+    assert oracle.fresh_report_count(ETH, expiries[1]) == 0
+    spot = oracle.spot(ETH)
+    assert (spot.price, spot.observed_at, spot.round_id) == (ETH_SPOT, now(), 1)
+    assert oracle.surface(ETH, expiries[0]).observed_at == now()
+    boa.env.time_travel(seconds=MAX_AGE + 1)
+    assert oracle.fresh_report_count(ETH, 0) == 0
