@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_SOURCES := ringfence tests conftest.py
 VY_SOURCES := contracts
 
-.PHONY: help setup test test-unit test-integration lint format node clean
+.PHONY: help setup test test-unit test-integration lint format node clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ test-unit: setup  ## only the titanoboa unit tests
 
 test-integration: setup  ## only the Ape + anvil integration tests
 	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
+
+bench: setup  ## gas, accuracy and throughput figures -> reports/bench.json
+	$(VENV)/bin/python -m ringfence.bench $(SECTIONS)
 
 lint: setup  ## ruff check + ruff format --check (Python), mamushi --check (Vyper)
 	$(VENV)/bin/ruff check $(PY_SOURCES)

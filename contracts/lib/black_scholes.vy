@@ -1,0 +1,690 @@
+# pragma version ~=0.4.3
+"""
+@title black_scholes
+@custom:contract-name black_scholes
+@license MIT
+@notice Fixed-point Black-Scholes price and Greeks of a European call or put,
+        in one fused computation: d1/d2 are shared, the normal density costs a
+        single exponential, phi(d2) is derived from phi(d1), and both normal CDFs
+        reuse those densities through Hart's (1968) rational form (West 2005).
+@dev Method, error bounds and measured gas: docs/math.md. Intermediates are kept
+     at 1e36 (logarithm, exponentials, d-numerators, densities, CDFs), 1e18 for
+     d1/d2, and money at 1e27 ("wei x 1e9") until the single final rounding.
+     Every `unsafe_*` operation carries a comment bounding its operands over the
+     domain checked on entry.
+"""
+
+# ---------------------------------------------------------------- constants
+
+WAD: constant(int256) = 10**18
+E27: constant(int256) = 10**27
+E36: constant(int256) = 10**36
+UE36: constant(uint256) = 10**36
+YEAR: constant(uint256) = 31_536_000
+
+# Domain (SPEC 3.1).
+MIN_PRICE: constant(uint256) = 10**12
+MAX_PRICE: constant(uint256) = 10**30
+MAX_MONEYNESS: constant(uint256) = 100
+MAX_TAU: constant(uint256) = 10 * YEAR
+MAX_VOL: constant(uint256) = 10 * 10**18
+MIN_RATE: constant(int256) = -(10**17)
+MAX_RATE: constant(int256) = 10**18
+
+# ln(2), ln(5/4), ln(3/4) and 1/sqrt(2 pi), rounded to 1e36.
+LN2: constant(int256) = 693_147_180_559_945_309_417_232_121_458_176_568
+HALF_LN2: constant(int256) = 346_573_590_279_972_654_708_616_060_729_088_284
+LN_5_4: constant(int256) = 223_143_551_314_209_755_766_295_090_309_834_503
+LN_3_4: constant(int256) = -287_682_072_451_780_927_439_219_005_993_827_432
+INV_SQRT_2PI: constant(
+    uint256
+) = 398_942_280_401_432_677_939_946_059_934_381_868
+
+# 2^(j + 1/2) * 1e36 for the power-of-two range reduction of the logarithm, and
+# sqrt(5/4), sqrt(3/4) * 1e36 for its second stage.
+SQRT2_POW_8_5: constant(
+    uint256
+) = 362_038_671_967_512_332_493_232_313_397_682_708_113
+SQRT2_POW_4_5: constant(
+    uint256
+) = 22_627_416_997_969_520_780_827_019_587_355_169_257
+SQRT2_POW_2_5: constant(
+    uint256
+) = 5_656_854_249_492_380_195_206_754_896_838_792_314
+SQRT2_POW_1_5: constant(
+    uint256
+) = 2_828_427_124_746_190_097_603_377_448_419_396_157
+SQRT2_POW_0_5: constant(
+    uint256
+) = 1_414_213_562_373_095_048_801_688_724_209_698_078
+SQRT2_POW_MINUS_0_5: constant(
+    uint256
+) = 707_106_781_186_547_524_400_844_362_104_849_039
+SQRT_5_4: constant(uint256) = 1_118_033_988_749_894_848_204_586_834_365_638_117
+SQRT_3_4: constant(uint256) = 866_025_403_784_438_646_763_723_170_752_936_183
+
+# |d| at or above which the density is not evaluated: d^2/2 >= 80, phi < 1e-35.
+D_EXP_CUT: constant(int256) = 12_649_110_640_673_517_327
+# |d| at or above which the normal tail is taken as exactly 0: N(-10) < 7.7e-24.
+D_TAIL_CUT: constant(uint256) = 10 * 10**18
+
+# Hart (1968) algorithm 5666 coefficients as published by West (2005), 1e18:
+# N(-x) = exp(-x^2/2) * P(x) / Q(x) for 0 <= x < 10.
+P0: constant(uint256) = 35_262_496_599_891_100
+P1: constant(uint256) = 700_383_064_443_688_000
+P2: constant(uint256) = 6_373_962_203_531_650_000
+P3: constant(uint256) = 33_912_866_078_383_000_000
+P4: constant(uint256) = 112_079_291_497_871_000_000
+P5: constant(uint256) = 221_213_596_169_931_000_000
+P6: constant(uint256) = 220_206_867_912_376_000_000
+Q0: constant(uint256) = 88_388_347_648_318_400
+Q1: constant(uint256) = 1_755_667_163_182_640_000
+Q2: constant(uint256) = 16_064_177_579_207_000_000
+Q3: constant(uint256) = 86_780_732_202_946_100_000
+Q4: constant(uint256) = 296_564_248_779_674_000_000
+Q5: constant(uint256) = 637_333_633_378_831_000_000
+Q6: constant(uint256) = 793_826_512_519_948_000_000
+Q7: constant(uint256) = 440_413_735_824_752_000_000
+
+# atanh series: A_j = floor(1e36 / (2j + 1)), j = 0..14.
+A1: constant(int256) = 333_333_333_333_333_333_333_333_333_333_333_333
+A2: constant(int256) = 200_000_000_000_000_000_000_000_000_000_000_000
+A3: constant(int256) = 142_857_142_857_142_857_142_857_142_857_142_857
+A4: constant(int256) = 111_111_111_111_111_111_111_111_111_111_111_111
+A5: constant(int256) = 90_909_090_909_090_909_090_909_090_909_090_909
+A6: constant(int256) = 76_923_076_923_076_923_076_923_076_923_076_923
+A7: constant(int256) = 66_666_666_666_666_666_666_666_666_666_666_666
+A8: constant(int256) = 58_823_529_411_764_705_882_352_941_176_470_588
+A9: constant(int256) = 52_631_578_947_368_421_052_631_578_947_368_421
+A10: constant(int256) = 47_619_047_619_047_619_047_619_047_619_047_619
+A11: constant(int256) = 43_478_260_869_565_217_391_304_347_826_086_956
+A12: constant(int256) = 40_000_000_000_000_000_000_000_000_000_000_000
+A13: constant(int256) = 37_037_037_037_037_037_037_037_037_037_037_037
+A14: constant(int256) = 34_482_758_620_689_655_172_413_793_103_448_275
+
+
+# ---------------------------------------------------------------- internal
+
+
+@internal
+@pure
+def _price_and_greeks(
+    is_call: bool,
+    spot: uint256,
+    strike: uint256,
+    tau: uint256,
+    vol: uint256,
+    rate: int256,
+) -> (int256, int256, int256, int256, int256):
+    """
+    @dev Price and Greeks of a European option under Black-Scholes (no dividends).
+    @param is_call True for a call, False for a put.
+    @param spot Spot, WAD quote per unit, in [1e12, 1e30].
+    @param strike Strike, WAD quote per unit, in [1e12, 1e30]; strike/spot in [1/100, 100].
+    @param tau Seconds to expiry (year = 31_536_000 s), at most 10 years.
+    @param vol Annualised volatility, WAD, at most 10.0.
+    @param rate Annualised continuously-compounded rate, WAD, in [-0.1, 1.0].
+    @return (price, delta, gamma, vega, theta), all WAD: price in quote; delta;
+            gamma = N'(d1) / (S sigma sqrt(tau)); vega per 1.0 of vol; theta = dV/dt
+            per year. `tau == 0` or `vol == 0`: discounted-forward intrinsic value,
+            step delta (half at the money-forward), zero gamma and vega, and the
+            sigma -> 0 limit of theta (-r K e^{-r tau} for an in-the-money call).
+    """
+    assert (
+        spot >= MIN_PRICE and spot <= MAX_PRICE
+    ), "black_scholes: spot out of range"
+    assert (
+        strike >= MIN_PRICE and strike <= MAX_PRICE
+    ), "black_scholes: strike out of range"
+    # strike, spot <= 1e30 (checked above), so x100 cannot overflow.
+    assert (
+        unsafe_mul(strike, MAX_MONEYNESS) >= spot
+        and unsafe_mul(spot, MAX_MONEYNESS) >= strike
+    ), "black_scholes: strike/spot out of range"
+    assert tau <= MAX_TAU, "black_scholes: tau out of range"
+    assert vol <= MAX_VOL, "black_scholes: vol out of range"
+    assert (
+        rate >= MIN_RATE and rate <= MAX_RATE
+    ), "black_scholes: rate out of range"
+
+    s: int256 = convert(spot, int256)
+    t: int256 = convert(tau, int256)
+
+    # S / K at 1e36, in [1e34, 1e38]: spot * 1e36 <= 1e66.
+    q: uint256 = unsafe_div(unsafe_mul(spot, UE36), strike)
+    # r tau at 1e36: |rate| <= 1e18, tau <= 3.2e8, so |product| <= 3.2e44.
+    rt: int256 = unsafe_div(
+        unsafe_mul(unsafe_mul(rate, t), WAD), convert(YEAR, int256)
+    )
+    # ln(S / (K e^{-r tau})) at 1e36, |.| <= 1.5e37; its sign says which side of the
+    # money-forward the spot is, exactly when S == K (ln is then exactly 0).
+    base: int256 = unsafe_add(self._ln_ratio36(spot, strike, q), rt)
+    # Discount factor e^{-r tau} at 1e36, in [e^-10, e^1] (exactly 1 without carry).
+    disc: uint256 = UE36
+    if rt != 0:
+        disc = self._exp36(-rt)
+    # K e^{-r tau} in wei x 1e9 ("money at 1e27"): K <= 1e30, disc <= 2.8e36.
+    kd: int256 = convert(unsafe_div(unsafe_mul(strike, disc), 10**27), int256)
+    # S at 1e27: spot <= 1e30.
+    s27: int256 = unsafe_mul(s, 10**9)
+
+    if tau == 0 or vol == 0:
+        return self._intrinsic(is_call, s27, kd, base, rate)
+    # sqrt(tau / year) at 1e32: tau * 1e64 <= 3.2e72.
+    sq: uint256 = isqrt(unsafe_div(unsafe_mul(tau, 10**64), YEAR))
+    # sigma sqrt(tau) at 1e50: vol <= 1e19, sq <= 3.2e32.
+    s50: int256 = convert(unsafe_mul(vol, sq), int256)
+    # sigma^2 tau / 2 at 1e36: vol^2 <= 1e38, times tau <= 3.2e46.
+    hv: int256 = convert(
+        unsafe_div(unsafe_mul(unsafe_mul(vol, vol), tau), 2 * YEAR), int256
+    )
+    # d1, d2 at 1e18: |numerator| <= 5.2e38, times 1e32 <= 5.2e70; s50 >= 1.7e28.
+    d1: int256 = unsafe_div(unsafe_mul(unsafe_add(base, hv), 10**32), s50)
+    d2: int256 = unsafe_div(unsafe_mul(unsafe_sub(base, hv), 10**32), s50)
+
+    # e^{-d1^2/2} at 1e36 (0 beyond |d1| = 12.65, where it is below 1e-35).
+    e1: uint256 = 0
+    if abs(d1) < D_EXP_CUT:
+        # |d1| < 1.27e19, so d1^2 < 1.6e38.
+        e1 = self._exp36(-unsafe_div(unsafe_mul(d1, d1), 2))
+    # e^{-d2^2/2} = e^{-d1^2/2} * S / (K e^{-r tau}), exactly: no second exponential.
+    # q <= 1e38, times 1e36 <= 1e74; disc >= 4.5e31.
+    fwd: uint256 = unsafe_div(unsafe_mul(q, UE36), disc)
+    # Checked: e1 * fwd is e^{-d2^2/2} * 1e72 <= 1e72 up to rounding.
+    e2: uint256 = e1 * fwd // UE36
+
+    # Lower tails N(-|d|) at 1e36, then N(d1), N(d2).
+    n1: int256 = self._lower_tail36(d1, e1)
+    n2: int256 = self._lower_tail36(d2, e2)
+    if d1 > 0:
+        n1 = unsafe_sub(E36, n1)  # n1 <= 1e36
+    if d2 > 0:
+        n2 = unsafe_sub(E36, n2)  # n2 <= 1e36
+    # phi(d1) at 1e36: e1 <= 1e36.
+    pdf: uint256 = unsafe_div(unsafe_mul(e1, INV_SQRT_2PI), UE36)
+    # gamma = phi / (S sigma sqrt(tau)): phi * 1e36 <= 4e71; g22 = phi / (sigma sqrt(tau))
+    # at 1e22 <= 2.3e43, times 1e14 <= 2.3e57.
+    g22: uint256 = unsafe_div(unsafe_mul(pdf, UE36), unsafe_mul(vol, sq))
+    gamma: int256 = convert(unsafe_div(unsafe_mul(g22, 10**14), spot), int256)
+    # vega = S phi sqrt(tau): pdf * sq <= 1.3e68, / 1e32 <= 1.3e36, times spot <= 1.3e66.
+    vega: int256 = convert(
+        unsafe_div(
+            unsafe_mul(spot, unsafe_div(unsafe_mul(pdf, sq), 10**32)), UE36
+        ),
+        int256,
+    )
+    # S phi sigma / (2 sqrt(tau)): pdf * vol * 1e14 <= 4e68; / sq at 1e36 <= 2.3e40;
+    # times spot <= 2.3e70.
+    decay: int256 = convert(
+        unsafe_div(
+            unsafe_mul(
+                spot, unsafe_div(unsafe_mul(unsafe_mul(pdf, vol), 10**14), sq)
+            ),
+            2 * UE36,
+        ),
+        int256,
+    )
+    # r K e^{-r tau} at 1e27: |rate| <= 1e18, kd <= 2.8e39.
+    rkd: int256 = unsafe_div(unsafe_mul(rate, kd), WAD)
+
+    price: int256 = 0
+    if is_call:
+        # s27, kd <= 2.8e39 and n1, n2 <= 1e36: products <= 2.8e75.
+        price = unsafe_sub(
+            unsafe_div(unsafe_mul(s27, n1), E36),
+            unsafe_div(unsafe_mul(kd, n2), E36),
+        )
+        price = unsafe_div(min(max(price, 0), s27), 10**9)
+        # |rkd| <= 2.8e39, n2 <= 1e36: product <= 2.8e75.
+        return (
+            price,
+            unsafe_div(n1, WAD),
+            gamma,
+            vega,
+            unsafe_sub(
+                -decay,
+                unsafe_div(unsafe_div(unsafe_mul(rkd, n2), E36), 10**9),
+            ),
+        )
+    # Put: N(-d) = 1 - N(d); n1, n2 <= 1e36.
+    m1: int256 = unsafe_sub(E36, n1)
+    m2: int256 = unsafe_sub(E36, n2)
+    # kd, s27 <= 2.8e39 and m1, m2 <= 1e36: products <= 2.8e75.
+    price = unsafe_sub(
+        unsafe_div(unsafe_mul(kd, m2), E36),
+        unsafe_div(unsafe_mul(s27, m1), E36),
+    )
+    price = unsafe_div(min(max(price, 0), kd), 10**9)
+    # |rkd| <= 2.8e39, m2 <= 1e36: product <= 2.8e75.
+    return (
+        price, -unsafe_div(m1, WAD),
+        gamma,
+        vega,
+        unsafe_add(
+            -decay, unsafe_div(unsafe_div(unsafe_mul(rkd, m2), E36), 10**9)
+        ),
+    )
+
+
+@internal
+@pure
+def _intrinsic(
+    is_call: bool, s27: int256, kd: int256, base: int256, rate: int256
+) -> (int256, int256, int256, int256, int256):
+    """
+    @dev `tau == 0` or `vol == 0`: discounted-forward intrinsic value with step delta
+         (half at the money-forward), zero gamma and vega, and theta = the sigma -> 0
+         limit of Black-Scholes theta, -r K e^{-r tau} N(d2) with N(d2) in {0, 1/2, 1}.
+         The side of the money-forward is the sign of `base` = ln(S/K) + r tau (exactly
+         0 only when S == K and r tau == 0), not of the rounded S - K e^{-r tau}.
+    @param s27 Spot at 1e27 (wei x 1e9).
+    @param kd K e^{-r tau} at 1e27.
+    @param base ln(S/K) + r tau at 1e36.
+    @param rate Annualised rate, WAD.
+    """
+    # |rate| <= 1e18 and kd <= 2.8e39: product <= 2.8e57.
+    rkd: int256 = unsafe_div(unsafe_mul(rate, kd), E27)
+    if base == 0:
+        if is_call:
+            return 0, WAD // 2, 0, 0, -unsafe_div(rkd, 2)
+        return 0, -WAD // 2, 0, 0, unsafe_div(rkd, 2)
+    if is_call:
+        if base > 0:
+            # |s27 - kd| <= 2.8e39.
+            return unsafe_div(
+                max(unsafe_sub(s27, kd), 0), 10**9
+            ), WAD, 0, 0, -rkd
+        return 0, 0, 0, 0, 0
+    if base < 0:
+        # |kd - s27| <= 2.8e39.
+        return unsafe_div(max(unsafe_sub(kd, s27), 0), 10**9), -WAD, 0, 0, rkd
+    return 0, 0, 0, 0, 0
+
+
+@internal
+@pure
+def _ln_ratio36(a: uint256, b: uint256, q: uint256) -> int256:
+    """
+    @dev ln(a / b) at 1e36 for a, b in [1e12, 1e30] with a / b in [1/100, 100], given
+         q = a * 1e36 / b. Exact range reduction on the integers: a / b = 2^k * c * m
+         with c in {3/4, 1, 5/4} (k and c chosen from q; k = 0 without a search
+         when q is already in [1/sqrt 2, sqrt 2)) and m in [0.93, 1.16), then
+         ln m = 2 atanh(u), u = (m - 1) / (m + 1) formed by one exact division from a and
+         b << k, |u| < 0.072, and 15 terms of the atanh series (truncation < 6e-35).
+         ln(1) is exactly 0.
+    """
+    # m = q * 2^7 / 2^sh in [1/sqrt 2, sqrt 2) * 1e36, k = sh - 7. Near the money (the
+    # common case) q is already there: sh = 7 and the binary search is skipped.
+    m: uint256 = q
+    sh: uint256 = 7
+    if q < SQRT2_POW_MINUS_0_5 or q >= SQRT2_POW_0_5:
+        # q * 2^7 in [1.28e36, 1.3e40].
+        m = q << 7
+        sh = 0
+        if m >= SQRT2_POW_8_5:
+            m = m >> 8
+            sh = 8
+        if m >= SQRT2_POW_4_5:
+            m = m >> 4
+            sh = unsafe_add(sh, 4)  # sh <= 15
+        if m >= SQRT2_POW_2_5:
+            m = m >> 2
+            sh = unsafe_add(sh, 2)  # sh <= 15
+        if m >= SQRT2_POW_1_5:
+            m = m >> 1
+            sh = unsafe_add(sh, 1)  # sh <= 15
+        if m >= SQRT2_POW_0_5:
+            m = m >> 1
+            sh = unsafe_add(sh, 1)  # sh <= 15
+        # x / y = a / (b 2^k), exact: a << 7 < 2^107, b << 15 < 2^115.
+
+
+    xi: int256 = convert(a << 7, int256)
+    yi: int256 = convert(b << sh, int256)
+    num: int256 = 0
+    den: int256 = 0
+    lnc: int256 = 0
+    if m >= SQRT_5_4:
+        # x, y < 2^115, so 4x, 5y < 2^118.
+        num = unsafe_sub(unsafe_mul(xi, 4), unsafe_mul(yi, 5))
+        den = unsafe_add(unsafe_mul(xi, 4), unsafe_mul(yi, 5))
+        lnc = LN_5_4
+    elif m < SQRT_3_4:
+        # x, y < 2^115, so 4x, 3y < 2^118.
+        num = unsafe_sub(unsafe_mul(xi, 4), unsafe_mul(yi, 3))
+        den = unsafe_add(unsafe_mul(xi, 4), unsafe_mul(yi, 3))
+        lnc = LN_3_4
+    else:
+        num = unsafe_sub(xi, yi)  # |.| < 2^115
+        den = unsafe_add(xi, yi)
+    kk: int256 = unsafe_sub(convert(sh, int256), 7)  # in [-7, 8]
+    # u at 1e36, |u| < 0.072e36: |num| < 2^118 times 1e36 < 2^238.
+    u: int256 = unsafe_div(unsafe_mul(num, E36), den)
+    # u^2 at 1e36 < 5.2e33; each Horner value p < 1.01e36, so p * w < 5.3e69.
+    w: int256 = unsafe_div(unsafe_mul(u, u), E36)
+    # p = 1 + w/3 + w^2/5 + ... + w^14/29 by Horner, written as one nested expression so
+    # the partial sums stay on the EVM stack (about 10 gas a step cheaper than a local).
+    p: int256 = unsafe_add(
+        unsafe_div(
+            unsafe_mul(
+                unsafe_add(
+                    unsafe_div(
+                        unsafe_mul(
+                            unsafe_add(
+                                unsafe_div(
+                                    unsafe_mul(
+                                        unsafe_add(
+                                            unsafe_div(
+                                                unsafe_mul(
+                                                    unsafe_add(
+                                                        unsafe_div(
+                                                            unsafe_mul(
+                                                                unsafe_add(
+                                                                    unsafe_div(
+                                                                        unsafe_mul(
+                                                                            unsafe_add(
+                                                                                unsafe_div(
+                                                                                    unsafe_mul(
+                                                                                        unsafe_add(
+                                                                                            unsafe_div(
+                                                                                                unsafe_mul(
+                                                                                                    unsafe_add(
+                                                                                                        unsafe_div(
+                                                                                                            unsafe_mul(
+                                                                                                                unsafe_add(
+                                                                                                                    unsafe_div(
+                                                                                                                        unsafe_mul(
+                                                                                                                            unsafe_add(
+                                                                                                                                unsafe_div(
+                                                                                                                                    unsafe_mul(
+                                                                                                                                        unsafe_add(
+                                                                                                                                            unsafe_div(
+                                                                                                                                                unsafe_mul(
+                                                                                                                                                    unsafe_add(
+                                                                                                                                                        unsafe_div(
+                                                                                                                                                            unsafe_mul(
+                                                                                                                                                                unsafe_add(
+                                                                                                                                                                    unsafe_div(
+                                                                                                                                                                        unsafe_mul(
+                                                                                                                                                                            A14,
+                                                                                                                                                                            w,
+                                                                                                                                                                        ),
+                                                                                                                                                                        E36,
+                                                                                                                                                                    ),
+                                                                                                                                                                    A13,
+                                                                                                                                                                ),
+                                                                                                                                                                w,
+                                                                                                                                                            ),
+                                                                                                                                                            E36,
+                                                                                                                                                        ),
+                                                                                                                                                        A12,
+                                                                                                                                                    ),
+                                                                                                                                                    w,
+                                                                                                                                                ),
+                                                                                                                                                E36,
+                                                                                                                                            ),
+                                                                                                                                            A11,
+                                                                                                                                        ),
+                                                                                                                                        w,
+                                                                                                                                    ),
+                                                                                                                                    E36,
+                                                                                                                                ),
+                                                                                                                                A10,
+                                                                                                                            ),
+                                                                                                                            w,
+                                                                                                                        ),
+                                                                                                                        E36,
+                                                                                                                    ),
+                                                                                                                    A9,
+                                                                                                                ),
+                                                                                                                w,
+                                                                                                            ),
+                                                                                                            E36,
+                                                                                                        ),
+                                                                                                        A8,
+                                                                                                    ),
+                                                                                                    w,
+                                                                                                ),
+                                                                                                E36,
+                                                                                            ),
+                                                                                            A7,
+                                                                                        ),
+                                                                                        w,
+                                                                                    ),
+                                                                                    E36,
+                                                                                ),
+                                                                                A6,
+                                                                            ),
+                                                                            w,
+                                                                        ),
+                                                                        E36,
+                                                                    ),
+                                                                    A5,
+                                                                ),
+                                                                w,
+                                                            ),
+                                                            E36,
+                                                        ),
+                                                        A4,
+                                                    ),
+                                                    w,
+                                                ),
+                                                E36,
+                                            ),
+                                            A3,
+                                        ),
+                                        w,
+                                    ),
+                                    E36,
+                                ),
+                                A2,
+                            ),
+                            w,
+                        ),
+                        E36,
+                    ),
+                    A1,
+                ),
+                w,
+            ),
+            E36,
+        ),
+        E36,
+    )
+    # 2 u p / 1e36: |u| * p < 7.3e70; |kk * LN2| < 5.6e36.
+    return unsafe_add(
+        unsafe_add(unsafe_mul(kk, LN2), lnc),
+        unsafe_div(unsafe_mul(unsafe_mul(u, 2), p), E36),
+    )
+
+
+@internal
+@pure
+def _exp36(x: int256) -> uint256:
+    """
+    @dev e^x at 1e36 for x at 1e36 in [-80e36, 1.01e36].
+         x = k ln2 + r with |r| <= ln2 / 2, e^r by the [6/6] Pade approximant
+         (E(w) + r O(w)) / (E(w) - r O(w)), w = r^2 (relative error < 1.9e-19),
+         evaluated at 1e27, then an exact shift by k.
+    """
+    # |x| <= 8e37, so x +- ln2/2 cannot overflow; kk in [-116, 2].
+    kk: int256 = 0
+    if x < 0:
+        kk = unsafe_div(unsafe_sub(x, HALF_LN2), LN2)
+    else:
+        kk = unsafe_div(unsafe_add(x, HALF_LN2), LN2)
+    # |kk * LN2| <= 8.1e37; r at 1e27, |r| <= 3.5e26.
+    r: int256 = unsafe_div(unsafe_sub(x, unsafe_mul(kk, LN2)), 10**9)
+    # r^2 at 1e27 <= 1.2e26. Even part 665280 + 75600 w + 840 w^2 + w^3 <= 6.8e32 and
+    # odd part 332640 + 10080 w + 42 w^2 <= 3.4e32 at 1e27; Horner products <= 1e59.
+    w: int256 = unsafe_div(unsafe_mul(r, r), E27)
+    ev: int256 = unsafe_add(
+        unsafe_div(
+            unsafe_mul(
+                unsafe_add(
+                    unsafe_div(unsafe_mul(unsafe_add(w, 840 * E27), w), E27),
+                    75_600 * E27,
+                ),
+                w,
+            ),
+            E27,
+        ),
+        665_280 * E27,
+    )
+    od: int256 = unsafe_add(
+        unsafe_div(
+            unsafe_mul(unsafe_add(unsafe_mul(w, 42), 10_080 * E27), w), E27
+        ),
+        332_640 * E27,
+    )
+    # |od * r| <= 3.4e32 * 3.5e26; |ro| < ev / 5.
+    ro: int256 = unsafe_div(unsafe_mul(od, r), E27)
+    # e^r at 1e36 in [0.7e36, 1.42e36]: (ev + ro) <= 8.2e32, times 1e36 <= 8.2e68.
+    er: uint256 = convert(
+        unsafe_div(unsafe_mul(unsafe_add(ev, ro), E36), unsafe_sub(ev, ro)),
+        uint256,
+    )
+    if kk >= 0:
+        return er << convert(kk, uint256)
+    return er >> convert(-kk, uint256)
+
+
+@internal
+@pure
+def _lower_tail36(d: int256, e: uint256) -> int256:
+    """
+    @dev N(-|d|) at 1e36, given d at 1e18 and e = e^{-d^2/2} at 1e36: Hart (1968)
+         algorithm 5666 rational form e * P(|d|) / Q(|d|) (West 2005), absolute
+         error < 5e-17; exactly 0 once |d| >= 10 (N(-10) < 7.7e-24) or e == 0.
+    """
+    a: uint256 = convert(abs(d), uint256)
+    if e == 0 or a >= D_TAIL_CUT:
+        return 0
+    # P(a) = ((P0 a + P1) a + ...) a + P6 and Q(a) = (...) a + Q7 at 1e18, by Horner as one
+    # nested expression each (partial sums on the stack).
+    # a < 1e19: every Horner value < 5e24 at 1e18, times a < 5e43.
+    p: uint256 = unsafe_add(
+        unsafe_div(
+            unsafe_mul(
+                unsafe_add(
+                    unsafe_div(
+                        unsafe_mul(
+                            unsafe_add(
+                                unsafe_div(
+                                    unsafe_mul(
+                                        unsafe_add(
+                                            unsafe_div(
+                                                unsafe_mul(
+                                                    unsafe_add(
+                                                        unsafe_div(
+                                                            unsafe_mul(
+                                                                unsafe_add(
+                                                                    unsafe_div(
+                                                                        unsafe_mul(
+                                                                            P0,
+                                                                            a,
+                                                                        ),
+                                                                        10
+                                                                        ** 18,
+                                                                    ),
+                                                                    P1,
+                                                                ),
+                                                                a,
+                                                            ),
+                                                            10**18,
+                                                        ),
+                                                        P2,
+                                                    ),
+                                                    a,
+                                                ),
+                                                10**18,
+                                            ),
+                                            P3,
+                                        ),
+                                        a,
+                                    ),
+                                    10**18,
+                                ),
+                                P4,
+                            ),
+                            a,
+                        ),
+                        10**18,
+                    ),
+                    P5,
+                ),
+                a,
+            ),
+            10**18,
+        ),
+        P6,
+    )
+    q: uint256 = unsafe_add(
+        unsafe_div(
+            unsafe_mul(
+                unsafe_add(
+                    unsafe_div(
+                        unsafe_mul(
+                            unsafe_add(
+                                unsafe_div(
+                                    unsafe_mul(
+                                        unsafe_add(
+                                            unsafe_div(
+                                                unsafe_mul(
+                                                    unsafe_add(
+                                                        unsafe_div(
+                                                            unsafe_mul(
+                                                                unsafe_add(
+                                                                    unsafe_div(
+                                                                        unsafe_mul(
+                                                                            unsafe_add(
+                                                                                unsafe_div(
+                                                                                    unsafe_mul(
+                                                                                        Q0,
+                                                                                        a,
+                                                                                    ),
+                                                                                    10
+                                                                                    ** 18,
+                                                                                ),
+                                                                                Q1,
+                                                                            ),
+                                                                            a,
+                                                                        ),
+                                                                        10
+                                                                        ** 18,
+                                                                    ),
+                                                                    Q2,
+                                                                ),
+                                                                a,
+                                                            ),
+                                                            10**18,
+                                                        ),
+                                                        Q3,
+                                                    ),
+                                                    a,
+                                                ),
+                                                10**18,
+                                            ),
+                                            Q4,
+                                        ),
+                                        a,
+                                    ),
+                                    10**18,
+                                ),
+                                Q5,
+                            ),
+                            a,
+                        ),
+                        10**18,
+                    ),
+                    Q6,
+                ),
+                a,
+            ),
+            10**18,
+        ),
+        Q7,
+    )
+    # p < 5e24 times 1e36; the ratio is <= 0.5e36, times e <= 1e36.
+    ratio: uint256 = unsafe_div(unsafe_mul(p, UE36), q)
+    return convert(unsafe_div(unsafe_mul(e, ratio), UE36), int256)
