@@ -1,0 +1,95 @@
+"""eth-account encrypted keystores (the standard Web3 Secret Storage JSON, scrypt KDF).
+
+Passwords come from a file (first line, trailing newline stripped) or an environment
+variable, never from the config file or the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from eth_account import Account
+from eth_utils import to_checksum_address
+
+from oracle.errors import ConfigError
+
+DEFAULT_PASSWORD_ENV = "ORACLE_KEYSTORE_PASSWORD"
+
+
+def read_password(password_file: str | Path | None = None, password_env: str | None = None) -> str:
+    """The keystore password from ``password_file`` if given, else from ``password_env``."""
+    if password_file is not None:
+        try:
+            text = Path(password_file).read_text()
+        except OSError as exc:
+            raise ConfigError(f"password file {password_file}: {exc.strerror or exc}") from None
+        password = text.splitlines()[0] if text else ""
+        if not password:
+            raise ConfigError(f"password file {password_file} is empty")
+        return password
+    env = password_env or DEFAULT_PASSWORD_ENV
+    password = os.environ.get(env, "")
+    if not password:
+        raise ConfigError(f"no keystore password: set ${env} or pass a password file")
+    return password
+
+
+@dataclass(frozen=True)
+class KeystoreEntry:
+    address: str  # checksummed
+    path: Path
+
+
+def new_keystore(
+    directory: str | Path, password: str, private_key: bytes | None = None
+) -> KeystoreEntry:
+    """Create a fresh (or import ``private_key`` into an) encrypted keystore in ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    account = Account.from_key(private_key) if private_key is not None else Account.create()
+    encrypted = Account.encrypt(account.key, password)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+    path = directory / f"UTC--{stamp}--{account.address[2:].lower()}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(encrypted, handle)
+    return KeystoreEntry(account.address, path)
+
+
+def list_keystores(directory: str | Path) -> list[KeystoreEntry]:
+    """Every keystore JSON in ``directory`` (sorted by file name), without decrypting."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"keystore directory {directory} does not exist")
+    entries = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+            address = to_checksum_address("0x" + str(data["address"]).removeprefix("0x"))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a keystore: skip it rather than fail the listing
+        entries.append(KeystoreEntry(address, path))
+    return entries
+
+
+def decrypt_keystore(path: str | Path, password: str) -> bytes:
+    """The private key in keystore ``path``; a wrong password or bad file is a ConfigError."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"keystore {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise ConfigError(f"keystore {path}: not JSON") from None
+    try:
+        return bytes(Account.decrypt(data, password))
+    except ValueError as exc:
+        if "MAC mismatch" in str(exc):
+            raise ConfigError(f"keystore {path}: wrong password") from None
+        raise ConfigError(f"keystore {path}: cannot decrypt ({exc})") from None
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"keystore {path}: malformed ({exc})") from None

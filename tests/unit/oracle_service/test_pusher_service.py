@@ -1,0 +1,218 @@
+"""The push loop with fake chain, sender and sources: batching, triggers, verdicts, retries."""
+
+from __future__ import annotations
+
+import pytest
+from pusher_fakes import KEEPER, ORACLE, FakeChain, FakeSender
+
+from oracle.config import Config, FeedConfig, SignerConfig
+from oracle.errors import ConfigError, SourceError
+from oracle.metrics import Metrics
+from oracle.service import Pusher
+from oracle.sources.base import Observation, SurfaceQuote
+from oracle.svi import Svi
+from oracle.units import WAD, years
+from ringfence.oracle_types import recover_signer, underlying_id
+
+ETH = underlying_id("ETH")
+NOW = 1_700_000_000
+EXPIRY = NOW + 30 * 86_400
+
+
+class ScriptedSource:
+    """Returns scripted (spot, atm vol) pairs, or raises what it is given."""
+
+    def __init__(self, name, script):
+        self.name = name
+        self.script = list(script)
+
+    def fetch(self, now, expiries):
+        item = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        if isinstance(item, Exception):
+            raise item
+        spot, vol = item
+        surfaces = {e: SurfaceQuote(e, spot, Svi.flat(vol, years(e - now))) for e in expiries}
+        return Observation("ETH", now, spot, surfaces, self.name)
+
+
+def config(**feed):
+    return Config(
+        chain_id=31337,
+        rpc_urls=["http://x"],
+        signer=SignerConfig(keystore="k"),
+        poll_interval=1.0,
+        feeds=[
+            FeedConfig(
+                underlying="ETH",
+                sources=[],
+                deviation_bps=50,
+                vol_deviation=0.01,
+                heartbeat=600,
+                **feed,
+            )
+        ],
+    )
+
+
+def pusher(script, chain=None, sender=None, dry_run=False, clock=None, sources=None):
+    times = iter(range(NOW, NOW + 10_000, 10))
+    srcs = sources or [ScriptedSource("a", script)]
+    return Pusher(
+        config(),
+        chain or FakeChain(expiries=[EXPIRY]),
+        KEEPER,
+        None if dry_run else (sender or FakeSender()),
+        Metrics(),
+        dry_run=dry_run,
+        clock=clock or (lambda: next(times)),
+        sleep=lambda s: None,
+        sources={"ETH": srcs},
+    )
+
+
+def test_cycle__first_run__spot_and_surface_in_one_signed_batch():
+    chain, sender = FakeChain(expiries=[EXPIRY]), FakeSender()
+    p = pusher([(2_000.0, 0.6)], chain, sender)
+    p.start()
+    result = p.cycle()
+    assert len(sender.sent) == 1 and result.accepted == 2
+    reports, signatures = chain.batches[0]
+    assert [(r.expiry, r.price) for r in reports] == [(0, 2_000 * WAD), (EXPIRY, 2_000 * WAD)]
+    assert (
+        reports[1].a == pytest.approx(0.36 * years(EXPIRY - NOW) * WAD, abs=2) and reports[1].b == 0
+    )
+    for r, sig in zip(reports, signatures, strict=True):
+        assert recover_signer(r, sig, 31337, ORACLE) == KEEPER.address
+
+
+def test_cycle__small_move__nothing_sent():
+    sender = FakeSender()
+    p = pusher([(2_000.0, 0.6), (2_005.0, 0.605)], sender=sender)
+    p.start()
+    p.cycle()
+    assert p.cycle().outcome == "idle" and len(sender.sent) == 1
+
+
+def test_cycle__spot_moves_vol_not__only_spot_report():
+    chain = FakeChain(expiries=[EXPIRY])
+    p = pusher([(2_000.0, 0.6), (2_020.0, 0.6)], chain)
+    p.start()
+    p.cycle()
+    p.cycle()
+    assert [r.expiry for r in chain.batches[1][0]] == [0]
+
+
+def test_cycle__rejected_report__not_resent_until_it_moves_again():
+    chain = FakeChain(rejected={(ETH, 0): "spot cap exceeded"}, expiries=[EXPIRY])
+    p = pusher([(2_000.0, 0.6), (2_000.0, 0.6), (2_050.0, 0.6)], chain)
+    p.start()
+    first = p.cycle()
+    assert first.rejected == 1 and first.accepted == 1
+    assert p.cycle().outcome == "idle"  # same refused value: no transaction wasted on it
+    chain.rejected = {}
+    third = p.cycle()  # moved 250 bps from the refused value: offered again
+    assert [r.expiry for r in chain.batches[1][0]] == [0] and third.accepted == 1
+    assert p.metrics.reports.labels("rejected")._value.get() == 1
+
+
+def test_cycle__rejected_report__resent_after_a_heartbeat():
+    chain = FakeChain(rejected={(ETH, 0): "spot cap exceeded"}, expiries=[EXPIRY])
+    clock = iter([NOW, NOW + 10, NOW + 700])
+    p = pusher([(2_000.0, 0.6)], chain, clock=lambda: next(clock))
+    p.start()
+    p.cycle()
+    assert p.cycle().outcome == "idle"
+    chain.rejected = {}
+    third = p.cycle()  # 700 s after the refusal (heartbeat 600): spot offered again
+    assert [r.expiry for r in chain.batches[-1][0]] == [0, EXPIRY]  # smile: its own heartbeat
+    assert len(chain.batches) == 2 and third.accepted == 2
+
+
+def test_cycle__tx_not_mined__baseline_unchanged():
+    chain = FakeChain(expiries=[EXPIRY])
+    p = pusher([(2_000.0, 0.6)], chain, FakeSender(outcome="timeout"))
+    p.start()
+    p.cycle()
+    p.cycle()
+    assert len(chain.batches) == 2 and len(chain.batches[1][0]) == 2
+
+
+def test_cycle__dry_run__simulated_never_sent():
+    chain = FakeChain(expiries=[EXPIRY])
+    p = pusher([(2_000.0, 0.6)], chain, dry_run=True)
+    p.start()
+    result = p.cycle()
+    assert result.outcome == "dry_run" and result.accepted == 2
+    assert p.metrics.transactions.labels("dry_run")._value.get() == 1
+
+
+def test_cycle__one_source_fails__others_still_pushed():
+    chain = FakeChain(expiries=[EXPIRY])
+    bad = ScriptedSource("bad", [SourceError("deribit down")])
+    good = ScriptedSource("good", [(2_000.0, 0.6)])
+    p = pusher(None, chain, sources=[bad, good])
+    p.start()
+    assert p.cycle().accepted == 2
+    assert p.metrics.cycle_errors.labels("source")._value.get() == 1
+
+
+def test_cycle__outlier_source__median_of_the_rest():
+    chain = FakeChain(expiries=[EXPIRY])
+    srcs = [
+        ScriptedSource("a", [(2_000.0, 0.6)]),
+        ScriptedSource("b", [(2_002.0, 0.6)]),
+        ScriptedSource("c", [(9_999.0, 0.6)]),
+    ]
+    p = pusher(None, chain, sources=srcs)
+    p.start()
+    p.cycle()
+    assert chain.batches[0][0][0].price == 2_001 * WAD
+
+
+def test_cycle__same_second_as_last_push__deferred():
+    chain = FakeChain(expiries=[EXPIRY])
+    p = pusher([(2_000.0, 0.6), (2_100.0, 0.7)], chain, clock=lambda: NOW)
+    p.start()
+    p.cycle()
+    assert p.cycle().outcome == "idle"  # observed_at would not be newer than the last report
+
+
+def test_cycle__metrics__value_time_deviation_and_balance():
+    p = pusher([(2_000.0, 0.6), (2_100.0, 0.6)])
+    p.start()
+    p.cycle()
+    p.cycle()
+    m = p.metrics
+    assert m.last_value.labels("ETH", "spot")._value.get() == 2_100.0
+    assert m.deviation.labels("ETH", "spot")._value.get() == pytest.approx(500.0)
+    assert m.last_time.labels("ETH", "spot")._value.get() == NOW + 10
+    assert m.balance._value.get() == 5 * WAD
+    assert m.transactions.labels("mined")._value.get() == 2
+    assert m.replacements._value.get() == 2
+
+
+def test_start__feed_not_on_oracle__config_error():
+    with pytest.raises(ConfigError, match="unknown feed 'ETH'"):
+        pusher([(2_000.0, 0.6)], FakeChain(listed=False, expiries=[EXPIRY])).start()
+
+
+def test_start__key_not_a_signer__config_error():
+    with pytest.raises(ConfigError, match="is not registered"):
+        pusher([(2_000.0, 0.6)], FakeChain(signer=False, expiries=[EXPIRY])).start()
+
+
+def test_start__existing_spot__used_as_baseline():
+    chain = FakeChain(spot=(2_000 * WAD, NOW - 5, 3), expiries=[EXPIRY])
+    p = pusher([(2_001.0, 0.6)], chain)
+    p.start()
+    p.cycle()
+    assert [r.expiry for r in chain.batches[0][0]] == [EXPIRY]  # spot moved 5 bps only
+
+
+def test_run__transient_errors__logged_retried_never_fatal():
+    chain = FakeChain(expiries=[EXPIRY])
+    p = pusher([(2_000.0, 0.6)], chain)
+    p.start()
+    chain.rpc.fail_next = 3
+    assert p.run(max_cycles=2) == 2
+    assert p.metrics.cycle_errors.labels("transient")._value.get() == 3
