@@ -15,7 +15,7 @@ MAMUSHI_VERSION := 0.1.2
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-PY_SOURCES := ringfence oracle tests conftest.py
+PY_SOURCES := ringfence oracle keeper scripts tests conftest.py
 VY_SOURCES := contracts
 
 .PHONY: help setup test test-unit test-integration lint format node clean bench

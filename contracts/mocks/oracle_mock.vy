@@ -1,0 +1,98 @@
+# pragma version ~=0.4.3
+"""
+@title oracle_mock
+@notice Test double of Ringfence's oracle: implements IOracle with open
+        setters so tests and benchmarks can move spot, vol and settlement
+        prices and make a feed stale. Never deployed on a real network.
+@dev Vol is flat per (underlying, expiry): the smile is the real oracle's job.
+"""
+
+from ..interfaces import IOracle
+
+implements: IOracle
+
+STALE_BIT: constant(uint256) = 1 << 255
+
+# @dev spot (bits 0-254) | stale flag (bit 255): one slot per read, like a packed feed.
+_spot: HashMap[bytes32, uint256]
+_updated: HashMap[bytes32, uint256]
+_vol: HashMap[bytes32, HashMap[uint256, uint256]]
+_settlement: HashMap[bytes32, HashMap[uint256, uint256]]
+
+
+@external
+def set_price(underlying: bytes32, price: uint256):
+    """
+    @notice Set the spot of `underlying`, WAD quote per unit; stamps `last_update`.
+    """
+    assert price < STALE_BIT, "oracle_mock: price too large"
+    self._spot[underlying] = price | (self._spot[underlying] & STALE_BIT)
+    self._updated[underlying] = block.timestamp
+
+
+@external
+def set_vol(underlying: bytes32, expiry: uint256, vol: uint256):
+    """
+    @notice Set the flat implied vol of (`underlying`, `expiry`), annualised WAD.
+    """
+    self._vol[underlying][expiry] = vol
+
+
+@external
+def set_settlement_price(underlying: bytes32, expiry: uint256, price: uint256):
+    """
+    @notice Fix the settlement spot of (`underlying`, `expiry`), WAD.
+    """
+    self._settlement[underlying][expiry] = price
+
+
+@external
+def set_stale(underlying: bytes32, stale: bool):
+    """
+    @notice Make `price` and `vol` of `underlying` revert (or read again).
+    """
+    word: uint256 = self._spot[underlying] & (STALE_BIT - 1)
+    if stale:
+        word |= STALE_BIT
+    self._spot[underlying] = word
+
+
+@view
+@external
+def price(underlying: bytes32) -> uint256:
+    """
+    @notice Spot of `underlying`, WAD; reverts "oracle: stale price" when stale or unset.
+    """
+    p: uint256 = self._spot[underlying]
+    assert p != 0 and p < STALE_BIT, "oracle: stale price"
+    return p
+
+
+@view
+@external
+def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
+    """
+    @notice Flat vol of (`underlying`, `expiry`), WAD; reverts when stale or unset.
+    """
+    assert self._spot[underlying] < STALE_BIT, "oracle: stale price"
+    v: uint256 = self._vol[underlying][expiry]
+    assert v != 0, "oracle: stale vol"
+    return v
+
+
+@view
+@external
+def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
+    """
+    @notice Settlement spot for `expiry`, WAD; 0 until set.
+    """
+    return self._settlement[underlying][expiry]
+
+
+@view
+@external
+def last_update(underlying: bytes32) -> uint256:
+    """
+    @notice Timestamp of the last `set_price` of `underlying`.
+    """
+    return self._updated[underlying]

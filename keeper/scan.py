@@ -1,0 +1,127 @@
+"""One keeper scan, composed from the core pieces; what the bot calls on every block.
+
+``Keeper.scan()``: sync the index, read the oracle, model every vault, rank + confirm +
+batch (planner), follow pending transactions, send new batches (sender), update metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from keeper import abi
+from keeper.config import KeeperConfig
+from keeper.health import fetch_market, model_book
+from keeper.index import Index
+from keeper.metrics import KeeperMetrics
+from keeper.planner import GasModel, Plan, Planner
+from keeper.rpc import Chain, to_int
+from keeper.sender import LIQUIDATE, SETTLE, FeePolicy, Sender, Signer
+
+log = logging.getLogger("keeper.scan")
+
+
+def read_scale(chain: Chain, clearing_house: str) -> int:
+    """``SCALE()`` of the clearing house: 10**(18 - quote decimals)."""
+    raw = chain.call(clearing_house, abi.encode_call("IClearingHouse", "SCALE", []))
+    return abi.decode_result("IClearingHouse", "SCALE", raw)
+
+
+@dataclass
+class ScanResult:
+    block: int
+    plan: Plan
+    seconds: float
+
+
+class Keeper:
+    """The keeper's core loop body, built from a :class:`KeeperConfig`."""
+
+    def __init__(
+        self, config: KeeperConfig, chain: Chain, signer: Signer, scale: int | None = None
+    ):
+        if not config.clearing_house or not config.oracle:
+            raise ValueError("keeper: clearing_house and oracle addresses are required")
+        self.config = config
+        self.chain = chain
+        scale = scale if scale is not None else read_scale(chain, config.clearing_house)
+        self.index = Index(
+            chain,
+            config.clearing_house,
+            config.start_block,
+            scale,
+            checkpoint=config.checkpoint or None,
+            initial_chunk=config.getlogs_initial_chunk,
+            min_chunk=config.getlogs_min_chunk,
+            max_chunk=config.getlogs_max_chunk,
+            grow_after=config.getlogs_grow_after,
+            reorg_window=config.reorg_window,
+            confirmations=config.confirmations,
+        )
+        header = chain.block("latest") or {}
+        block_gas_limit = config.block_gas_limit or to_int(header.get("gasLimit")) or 30_000_000
+        gas = GasModel(
+            health_per_vault=config.health_gas_per_vault,
+            liquidate_per_vault=config.liquidate_gas_per_vault,
+            settle_per_vault=config.settle_gas_per_vault,
+            tx_base=config.tx_base_gas,
+            call_gas_limit=config.call_gas_limit,
+            block_gas_limit=block_gas_limit,
+            headroom=config.block_gas_headroom,
+        )
+        self.planner = Planner(
+            gas,
+            prescreen_ratio=config.prescreen_ratio,
+            shard=config.shard,
+            shards=config.shards,
+            max_candidates=config.max_candidates,
+        )
+        self.sender = Sender(
+            chain,
+            signer,
+            config.clearing_house,
+            FeePolicy(
+                max_fee_ceiling=config.max_fee_ceiling_wei,
+                priority_fee=config.priority_fee_wei,
+                base_fee_multiplier=config.base_fee_multiplier,
+            ),
+            replace_after_blocks=config.replace_after_blocks,
+            gas_multiplier=config.gas_estimate_multiplier,
+            block_gas_limit=block_gas_limit,
+            health_batch=gas.health_batch(),
+            dry_run=config.dry_run,
+        )
+        self.metrics = KeeperMetrics()
+
+    def scan(self) -> ScanResult:
+        started = time.perf_counter()
+        block = self.index.sync()
+        head = self.chain.block_number()
+        self.sender.poll(head)
+        market = fetch_market(self.chain, self.config.oracle, self.index.book)
+        health = model_book(self.index.book, market, self.index.scale)
+        exclude = self.sender.blocked(block)
+        plan = self.planner.plan(health, self.chain, self.config.clearing_house, exclude)
+        for batch in plan.liquidate:
+            self.sender.submit(LIQUIDATE, batch, head, block)
+        for batch in plan.settle:
+            self.sender.submit(SETTLE, batch, head, block)
+        seconds = time.perf_counter() - started
+        m = self.metrics
+        m.snapshot(self.index, self.sender)
+        m.candidates = len(plan.candidates)
+        m.confirmed = len(plan.confirmed)
+        m.settleable = sum(len(b) for b in plan.settle)
+        m.scan_seconds = seconds
+        m.signer_balance_wei = self.sender.balance()
+        log.info(
+            "block %d: %d open, %d candidates, %d confirmed, %d to settle (%.3f s)",
+            block,
+            m.positions_indexed,
+            m.candidates,
+            m.confirmed,
+            m.settleable,
+            seconds,
+        )
+        return ScanResult(block=block, plan=plan, seconds=seconds)

@@ -1,0 +1,485 @@
+"""Simulate-then-send of ``liquidate_many`` / ``settle_many``, with nonce and fee policy.
+
+Rules (docs/keeper.md has the rationale):
+
+- **Simulate first.** Every batch is ``eth_call``-ed from the keeper's address. Those
+  functions skip vaults that are closed, healthy or not settleable, so the simulation
+  returns how many would be acted on; when it is fewer than asked, ``health_many`` tells
+  which vaults are gone (closed) or healthy again — those are **lost to another keeper**,
+  counted, and dropped, never retried.
+- **One nonce manager.** Nonces are handed out locally; on a nonce error from the node the
+  manager resyncs from ``eth_getTransactionCount(address, "pending")``.
+- **EIP-1559 fees under a ceiling.** First attempt: priority fee ``priority_fee``, max fee
+  ``base_fee_multiplier`` x base fee + priority fee, both capped at ``max_fee_ceiling``.
+  Not mined after ``replace_after_blocks`` blocks: the same nonce and calldata are resent
+  with BOTH fees at least +12.5 % (rounded up); when the ceiling does not leave room for a
+  full bump the keeper waits for the pending transaction instead of underpricing it.
+- **Idempotent.** A vault in a pending transaction, or in a mined one the index has not
+  processed yet, is never put in a second transaction. A receipt settles each vault of the
+  batch: a ``PositionLiquidated``/``PositionSettled`` log for it means mined; no log (the
+  batch skipped it) or a reverted transaction whose vault is now closed/healthy means lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from eth_utils import to_checksum_address
+
+from keeper import abi
+from keeper.planner import health_many
+from keeper.rpc import Chain, RpcError, revert_reason, to_int
+
+log = logging.getLogger("keeper.sender")
+
+BUMP_NUMERATOR = 1_125  # +12.5 %
+BUMP_DENOMINATOR = 1_000
+
+NONCE_ERRORS = ("nonce too low", "nonce too high", "invalid nonce", "nonce has already been used")
+KNOWN_ERRORS = ("already known", "known transaction", "already imported")
+UNDERPRICED_ERRORS = ("replacement transaction underpriced", "underpriced")
+
+LIQUIDATE = "liquidate"
+SETTLE = "settle"
+_FUNCTIONS = {LIQUIDATE: "liquidate_many", SETTLE: "settle_many"}
+_EVENTS = {LIQUIDATE: "PositionLiquidated", SETTLE: "PositionSettled"}
+
+
+def bumped(value: int) -> int:
+    """``value`` x 1.125 rounded up, and at least ``value + 1``."""
+    return max(-(-value * BUMP_NUMERATOR // BUMP_DENOMINATOR), value + 1)
+
+
+@dataclass(frozen=True)
+class Fees:
+    max_fee: int  # maxFeePerGas, wei
+    priority_fee: int  # maxPriorityFeePerGas, wei
+
+
+@dataclass(frozen=True)
+class FeePolicy:
+    """EIP-1559 pricing; every figure in wei per gas."""
+
+    max_fee_ceiling: int
+    priority_fee: int = 10**9
+    base_fee_multiplier: int = 2
+
+    def initial(self, base_fee: int) -> Fees | None:
+        """Fees of a first attempt, or None when the ceiling is below the base fee."""
+        priority = min(self.priority_fee, self.max_fee_ceiling)
+        max_fee = min(self.max_fee_ceiling, base_fee * self.base_fee_multiplier + priority)
+        if max_fee < base_fee:
+            return None
+        return Fees(max_fee=max_fee, priority_fee=min(priority, max_fee))
+
+    def replacement(self, old: Fees, base_fee: int) -> Fees | None:
+        """Fees of a same-nonce replacement: both at least ``bumped(old)``, never above the
+        ceiling; None when the ceiling leaves no room for a full bump (then wait)."""
+        min_max = bumped(old.max_fee)
+        min_priority = bumped(old.priority_fee)
+        priority = max(min_priority, self.priority_fee)
+        max_fee = min(
+            self.max_fee_ceiling, max(min_max, base_fee * self.base_fee_multiplier + priority)
+        )
+        if max_fee < min_max:
+            return None
+        priority = min(priority, max_fee)
+        if priority < min_priority:
+            return None
+        return Fees(max_fee=max_fee, priority_fee=priority)
+
+
+class Signer(Protocol):
+    """Signs EIP-1559 transactions for one address."""
+
+    address: str
+
+    def sign(self, tx: Mapping[str, Any]) -> tuple[bytes, str]:
+        """Return (raw signed transaction, 0x transaction hash)."""
+        ...
+
+
+class LocalSigner:
+    """:class:`Signer` over an eth-account ``LocalAccount`` (keystore or private key)."""
+
+    def __init__(self, account: Any):
+        self._account = account
+        self.address: str = account.address
+
+    def sign(self, tx: Mapping[str, Any]) -> tuple[bytes, str]:
+        signed = self._account.sign_transaction(dict(tx))
+        return bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
+
+
+class NonceManager:
+    """Local nonce counter for one address, resynced from the node's pending count."""
+
+    def __init__(self, chain: Chain, address: str):
+        self.chain = chain
+        self.address = address
+        self._next: int | None = None
+        self.resyncs = 0
+
+    def resync(self) -> int:
+        self._next = self.chain.transaction_count(self.address, "pending")
+        self.resyncs += 1
+        return self._next
+
+    def reserve(self) -> int:
+        if self._next is None:
+            self.resync()
+        assert self._next is not None
+        nonce = self._next
+        self._next += 1
+        return nonce
+
+    def release(self, nonce: int) -> None:
+        """Give back the latest nonce when its transaction never reached the node."""
+        if self._next is not None and nonce == self._next - 1:
+            self._next = nonce
+
+
+class State(Enum):
+    PENDING = "pending"
+    MINED = "mined"
+    LOST = "lost"
+    FAILED = "failed"
+
+
+@dataclass
+class Attempt:
+    tx_hash: str
+    fees: Fees
+    block: int  # chain head when it was sent
+
+
+@dataclass
+class Tx:
+    """One nonce's transaction and every same-nonce replacement of it."""
+
+    kind: str
+    ids: list[int]
+    nonce: int
+    data: str
+    gas: int
+    attempts: list[Attempt] = field(default_factory=list)
+    state: State = State.PENDING
+    mined_block: int | None = None
+    nonce_consumed_polls: int = 0
+
+    @property
+    def last(self) -> Attempt:
+        return self.attempts[-1]
+
+
+@dataclass
+class VaultRecord:
+    kind: str
+    tx: Tx
+    state: State
+    block: int | None = None
+
+
+@dataclass
+class Counters:
+    """Per-kind vault counts (``liquidate`` / ``settle``)."""
+
+    sent: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    mined: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    lost: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    failed: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    dry_run: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    replacements: int = 0
+    ceiling_waits: int = 0
+    simulation_reverts: int = 0
+
+
+class Sender:
+    """Submits and follows the keeper's transactions (module docstring)."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        signer: Signer,
+        clearing_house: str,
+        fees: FeePolicy,
+        replace_after_blocks: int = 3,
+        gas_multiplier: float = 1.2,
+        block_gas_limit: int = 30_000_000,
+        health_batch: int = 50,
+        dry_run: bool = False,
+    ):
+        self.chain = chain
+        self.signer = signer
+        self.clearing_house = clearing_house
+        self.fees = fees
+        self.replace_after_blocks = replace_after_blocks
+        self.gas_multiplier = gas_multiplier
+        self.block_gas_limit = block_gas_limit
+        self.health_batch = health_batch
+        self.dry_run = dry_run
+        self.nonces = NonceManager(chain, signer.address)
+        self.counters = Counters()
+        self.pending: list[Tx] = []
+        self.vaults: dict[int, VaultRecord] = {}
+        self._chain_id: int | None = None
+
+    # -------------------------------------------------------------- idempotence
+
+    def blocked(self, indexed_block: int) -> set[int]:
+        """Vaults that must not go into a new transaction: in a pending one, or in a mined
+        one the index (at ``indexed_block``) has not caught up with. Forgets the rest."""
+        out = set()
+        for pid, rec in list(self.vaults.items()):
+            if rec.state is State.PENDING or (
+                rec.state is State.MINED and rec.block is not None and rec.block > indexed_block
+            ):
+                out.add(pid)
+            else:
+                del self.vaults[pid]
+        return out
+
+    # ------------------------------------------------------------------ submit
+
+    def submit(self, kind: str, ids: Iterable[int], head: int, indexed_block: int) -> Tx | None:
+        """Simulate and send one ``<kind>_many`` batch; None when nothing was sent.
+
+        Args:
+            kind: ``"liquidate"`` or ``"settle"``.
+            ids: vault ids, at most ``MAX_BATCH``.
+            head: current chain head (recorded for the replacement timer).
+            indexed_block: last block the index has processed (for the dedupe rule).
+        """
+        skip = self.blocked(indexed_block)
+        batch = [i for i in dict.fromkeys(ids) if i not in skip]
+        if not batch:
+            return None
+        batch = self._simulate(kind, batch)
+        if not batch:
+            return None
+        data = abi.encode_call("IClearingHouse", _FUNCTIONS[kind], [batch])
+        try:
+            estimate = self.chain.estimate_gas(self.clearing_house, data, self.signer.address)
+        except RpcError as exc:
+            # the state moved between the call and the estimate: next scan decides again
+            self.counters.simulation_reverts += 1
+            log.info("%s estimate reverted: %s", kind, revert_reason(exc))
+            return None
+        gas = min(int(estimate * self.gas_multiplier), self.block_gas_limit)
+        base_fee = to_int(self._latest()["baseFeePerGas"])
+        fees = self.fees.initial(base_fee)
+        if fees is None:
+            self.counters.ceiling_waits += 1
+            log.warning(
+                "base fee %d above the ceiling %d: waiting", base_fee, self.fees.max_fee_ceiling
+            )
+            return None
+        if self.dry_run:
+            self.counters.dry_run[kind] += len(batch)
+            log.info("dry run: would %s %s (gas %d)", kind, batch, gas)
+            return None
+        tx = Tx(kind=kind, ids=batch, nonce=self.nonces.reserve(), data=data, gas=gas)
+        if not self._broadcast(tx, fees, head):
+            return None
+        self.pending.append(tx)
+        for pid in batch:
+            self.vaults[pid] = VaultRecord(kind=kind, tx=tx, state=State.PENDING)
+        self.counters.sent[kind] += len(batch)
+        log.info(
+            "submitted",
+            extra={
+                "action": kind,
+                "position_ids": batch,
+                "tx_hash": tx.last.tx_hash,
+                "nonce": tx.nonce,
+                "block": head,
+                "gas": gas,
+            },
+        )
+        return tx
+
+    def _simulate(self, kind: str, batch: list[int]) -> list[int]:
+        """The part of ``batch`` the contract would act on now; counts the lost rest."""
+        data = abi.encode_call("IClearingHouse", _FUNCTIONS[kind], [batch])
+        try:
+            raw = self.chain.call(self.clearing_house, data, sender=self.signer.address)
+        except RpcError as exc:
+            self.counters.simulation_reverts += 1
+            log.info("%s simulation reverted: %s", kind, revert_reason(exc))
+            return []
+        count = abi.decode_result("IClearingHouse", _FUNCTIONS[kind], raw)
+        if count == len(batch):
+            return batch
+        now = health_many(self.chain, self.clearing_house, batch, self.health_batch)
+        keep = []
+        for pid in batch:
+            h = now[pid]
+            gone = not h.is_open or (kind == LIQUIDATE and not h.liquidatable)
+            if gone:
+                self.counters.lost[kind] += 1
+            else:
+                keep.append(pid)
+        if kind == SETTLE and len(keep) > count:
+            # open but not all settleable (a settlement price missing): keep the ones a
+            # one-vault simulation settles
+            keep = [pid for pid in keep if self._simulated_count(kind, [pid]) == 1]
+        return keep
+
+    def _simulated_count(self, kind: str, batch: list[int]) -> int:
+        data = abi.encode_call("IClearingHouse", _FUNCTIONS[kind], [batch])
+        try:
+            raw = self.chain.call(self.clearing_house, data, sender=self.signer.address)
+        except RpcError:
+            return 0
+        return abi.decode_result("IClearingHouse", _FUNCTIONS[kind], raw)
+
+    def _tx_dict(self, tx: Tx, fees: Fees) -> dict[str, Any]:
+        if self._chain_id is None:
+            self._chain_id = self.chain.chain_id()
+        return {
+            "type": 2,
+            "chainId": self._chain_id,
+            "nonce": tx.nonce,
+            "to": to_checksum_address(self.clearing_house),
+            "value": 0,
+            "data": tx.data,
+            "gas": tx.gas,
+            "maxFeePerGas": fees.max_fee,
+            "maxPriorityFeePerGas": fees.priority_fee,
+        }
+
+    def _broadcast(self, tx: Tx, fees: Fees, head: int) -> bool:
+        """Sign and send ``tx`` at ``fees``; one retry with a resynced nonce on a nonce
+        error of a first attempt. Records the attempt; False when nothing was sent."""
+        for _ in range(2):
+            raw, tx_hash = self.signer.sign(self._tx_dict(tx, fees))
+            try:
+                self.chain.send_raw_transaction(raw)
+            except RpcError as exc:
+                text = exc.message.lower()
+                if any(m in text for m in KNOWN_ERRORS):
+                    break  # the node has it already: same hash
+                if any(m in text for m in NONCE_ERRORS) and not tx.attempts:
+                    self.nonces.resync()
+                    tx.nonce = self.nonces.reserve()
+                    continue
+                if not tx.attempts:
+                    self.nonces.release(tx.nonce)
+                    self.nonces.resync()
+                log.warning("send of %s %s failed: %s", tx.kind, tx.ids, exc.message)
+                if any(m in text for m in NONCE_ERRORS):
+                    tx.nonce_consumed_polls += 1
+                return False
+            break
+        else:
+            return False
+        tx.attempts.append(Attempt(tx_hash=tx_hash, fees=fees, block=head))
+        return True
+
+    # -------------------------------------------------------------------- poll
+
+    def poll(self, head: int) -> None:
+        """Follow pending transactions: settle mined ones, replace stuck ones."""
+        for tx in list(self.pending):
+            receipt = None
+            for attempt in reversed(tx.attempts):
+                receipt = self.chain.receipt(attempt.tx_hash)
+                if receipt is not None:
+                    break
+            if receipt is not None:
+                self._resolve(tx, receipt)
+                self.pending.remove(tx)
+                continue
+            if tx.nonce_consumed_polls >= 2:
+                # the nonce went to a transaction that is none of ours: free the vaults
+                self._release(tx, State.FAILED)
+                self.pending.remove(tx)
+                self.nonces.resync()
+                continue
+            if head - tx.last.block >= self.replace_after_blocks:
+                self._replace(tx, head)
+
+    def _replace(self, tx: Tx, head: int) -> None:
+        base_fee = to_int(self._latest()["baseFeePerGas"])
+        fees = self.fees.replacement(tx.last.fees, base_fee)
+        if fees is None:
+            self.counters.ceiling_waits += 1
+            log.info("replacement of nonce %d blocked by the fee ceiling: waiting", tx.nonce)
+            return
+        before = len(tx.attempts)
+        if self._broadcast(tx, fees, head) and len(tx.attempts) > before:
+            self.counters.replacements += 1
+
+    def _resolve(self, tx: Tx, receipt: Mapping[str, Any]) -> None:
+        block = to_int(receipt["blockNumber"])
+        tx.mined_block = block
+        if to_int(receipt["status"]) == 1:
+            done = set()
+            for lg in receipt.get("logs", []):
+                if lg.get("address", "").lower() != self.clearing_house.lower():
+                    continue
+                d = abi.decode_log(lg)
+                if d is not None and d.name == _EVENTS[tx.kind]:
+                    done.add(d.args["position_id"])
+            for pid in tx.ids:
+                if pid in done:
+                    self.counters.mined[tx.kind] += 1
+                    self.vaults[pid] = VaultRecord(tx.kind, tx, State.MINED, block)
+                else:
+                    self._lost(tx.kind, pid)
+            tx.state = State.MINED
+            log.info(
+                "mined",
+                extra={
+                    "action": tx.kind,
+                    "position_ids": sorted(done & set(tx.ids)),
+                    "lost_ids": [pid for pid in tx.ids if pid not in done],
+                    "tx_hash": receipt.get("transactionHash"),
+                    "nonce": tx.nonce,
+                    "block": block,
+                },
+            )
+            return
+        # reverted: lost where the vault is closed/healthy now, else free to retry
+        now = health_many(self.chain, self.clearing_house, tx.ids, self.health_batch)
+        for pid in tx.ids:
+            h = now[pid]
+            if not h.is_open or (tx.kind == LIQUIDATE and not h.liquidatable):
+                self._lost(tx.kind, pid)
+            else:
+                self.counters.failed[tx.kind] += 1
+                self.vaults.pop(pid, None)
+        tx.state = State.FAILED
+        log.warning(
+            "reverted",
+            extra={
+                "action": tx.kind,
+                "position_ids": tx.ids,
+                "tx_hash": receipt.get("transactionHash"),
+                "nonce": tx.nonce,
+                "block": block,
+            },
+        )
+
+    def _lost(self, kind: str, pid: int) -> None:
+        self.counters.lost[kind] += 1
+        self.vaults.pop(pid, None)
+
+    def _release(self, tx: Tx, state: State) -> None:
+        tx.state = state
+        for pid in tx.ids:
+            self.counters.failed[tx.kind] += 1
+            self.vaults.pop(pid, None)
+
+    def _latest(self) -> dict[str, Any]:
+        header = self.chain.block("latest")
+        assert header is not None
+        return header
+
+    def balance(self) -> int:
+        """The signer's balance, wei."""
+        return self.chain.balance(self.signer.address)

@@ -1,0 +1,134 @@
+"""The deploy script on anvil: every contract deployed, wired, recorded — and usable."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ringfence import deployer as deployment
+from ringfence.deploy_config import load
+from ringfence.oracle_types import underlying_id
+from ringfence.paths import ROOT
+
+ETH = underlying_id("ETH")
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load(ROOT / "deploy" / "local.yaml")
+
+
+@pytest.fixture(scope="module")
+def deployed(project, chain, accounts, config, deployer):
+    record = deployment.deploy(
+        project, chain, accounts, deployer, config, "local", log=lambda *_: None
+    )
+    contracts = {
+        name: project.ClearingHouse.at(entry["address"])
+        if name == "ClearingHouse"
+        else entry["address"]
+        for name, entry in record["contracts"].items()
+    }
+    return record, contracts
+
+
+def test_deploy__local__every_contract_has_code_and_block(chain, deployed):
+    record, _ = deployed
+    expected = {"MockToken", "Oracle", "MarginEngine", "ClearingHouse", "LiquidityPool"}
+    assert expected <= set(record["contracts"])
+    assert "Chainlink:ETH" in record["contracts"]
+    for entry in record["contracts"].values():
+        assert len(chain.provider.get_code(entry["address"])) > 0
+        assert entry["block"] is not None and entry["block"] >= record["block"]
+        assert entry["abi_source"].startswith("contracts/")
+        assert any(item.get("type") == "function" for item in entry["abi"])
+
+
+def test_deploy__local__contracts_wired_together(project, deployed, config):
+    record, contracts = deployed
+    addresses = {name: entry["address"] for name, entry in record["contracts"].items()}
+    clearing = contracts["ClearingHouse"]
+    oracle = project.Oracle.at(addresses["Oracle"])
+    engine = project.MarginEngine.at(addresses["MarginEngine"])
+    assert clearing.pool() == addresses["LiquidityPool"]
+    assert clearing.TOKEN() == addresses["MockToken"]
+    assert engine.ORACLE() == addresses["Oracle"]
+    assert oracle.is_signer(record["roles"]["oracle_signer"])
+    assert clearing.guardian() == record["roles"]["guardian"]
+    assert len(record["series_ids"]) == 5 * 2 + 3 * 2
+    series = clearing.series(record["series_ids"][0])
+    assert series.underlying == ETH and series.expiry in record["expiries"]["ETH"]
+
+
+def test_deploy__local__first_prices_pushed_and_pool_seeded(project, deployed, config):
+    record, contracts = deployed
+    addresses = {name: entry["address"] for name, entry in record["contracts"].items()}
+    oracle = project.Oracle.at(addresses["Oracle"])
+    pool = project.LiquidityPool.at(addresses["LiquidityPool"])
+    assert oracle.price(ETH) == config.feeds[0].initial_spot
+    expiry = record["expiries"]["ETH"][0]
+    vol = oracle.vol(ETH, config.feeds[0].initial_spot, expiry)
+    assert abs(vol - config.feeds[0].initial_vol) <= 10**9  # flat surface, sqrt rounding
+    assert pool.totalAssets() >= config.local_pool_seed
+
+
+def test_deploy__local__trader_can_open_and_close_a_straddle(project, accounts, deployed, config):
+    record, contracts = deployed
+    clearing = contracts["ClearingHouse"]
+    token = project.MockToken.at(record["contracts"]["MockToken"]["address"])
+    trader = accounts[config.local_roles["trader"]]
+    unit = 10**config.token.decimals
+    call_id, put_id = _atm_pair(clearing, record, strike=3000 * 10**18)
+
+    token.approve(clearing.address, 10_000 * unit, sender=trader)
+    clearing.deposit(10_000 * unit, sender=trader)
+    receipt = clearing.open_position(
+        [(call_id, 10**18), (put_id, 10**18)], 2_000 * unit, 100 * unit, sender=trader
+    )
+    position_id = receipt.return_value
+    equity, initial, maintenance = clearing.health(position_id)
+    assert 0 < maintenance <= initial <= equity
+    assert not clearing.is_liquidatable(position_id)
+
+    clearing.close_position(position_id, 100 * unit, sender=trader)
+    assert clearing.health(position_id) == (0, 0, 0)
+    assert 0 < clearing.free_balance(trader) <= 10_000 * unit
+
+
+def _atm_pair(clearing, record, strike):
+    call_id = put_id = None
+    for series_id in record["series_ids"]:
+        series = clearing.series(series_id)
+        if series.strike == strike and series.expiry == record["expiries"]["ETH"][0]:
+            if series.is_call:
+                call_id = series_id
+            else:
+                put_id = series_id
+    assert call_id and put_id
+    return call_id, put_id
+
+
+def test_write__record__json_with_addresses_and_abis(tmp_path, deployed):
+    record, _ = deployed
+    path = deployment.write(record, "local", tmp_path)
+    written = json.loads(path.read_text())
+    assert path.name == "local.json"
+    assert written["contracts"]["Oracle"]["address"] == record["contracts"]["Oracle"]["address"]
+    assert written["parameters"]["token"]["decimals"] == 6
+
+
+def test_cli__missing_parameter_file__one_line_error_and_nonzero_exit(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ape"), "run", "deploy", "contracts",
+            "--network", "ethereum:local:foundry", "--account", "TEST::0",
+            "--params", str(missing),
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert f"parameter file {missing} does not exist" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

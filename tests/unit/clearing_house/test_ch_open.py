@@ -1,0 +1,173 @@
+"""open_position: futures-style entry at mark +- spread, margin checks, and every bad input."""
+
+import boa
+import pytest
+from ch_helpers import assert_conserved, open_vault, set_spot
+
+from ringfence.risk_table import ETH, WAD
+
+
+def _mark(proto, strike, is_call):
+    sid = proto.series[(strike, is_call)]
+    terms = strike * WAD | proto.expiry << 128 | int(is_call) << 192
+    spot = proto.oracle.price(ETH)
+    return proto.engine.mark(ETH, terms, spot, proto.ch.risk_word(ETH)), sid
+
+
+def test_open__short_call__debits_free_and_enters_below_mark(funded, trader, other_trader):
+    mark, sid = _mark(funded, 2000, True)
+    pid = open_vault(funded, trader, [(2000, True, -1)], 1_000)
+    logs = [type(e).__name__ for e in funded.ch.get_logs()]
+    assert logs[-2:] == ["PositionOpened", "LegOpened"]
+    pos = funded.ch.position(pid)
+    assert pos.owner == trader and pos.underlying == ETH
+    assert pos.collateral == funded.units(1_000)
+    (leg,) = pos.legs
+    assert leg.series_id == sid and leg.size == -WAD
+    assert 0 < mark - leg.entry_price < mark // 100  # a small vega-scaled spread
+    equity, im, mm = funded.ch.health(pid)
+    assert equity == funded.units(1_000) * 10**12 - (mark - leg.entry_price)
+    assert im == mm * 125 // 100
+    assert funded.ch.free_balance(trader) == funded.units(99_000)
+    assert funded.ch.series_net_size(sid) == -WAD
+    assert_conserved(funded, [trader, other_trader])
+
+
+def test_open__long_put__enters_above_mark_and_mm_capped_at_value(funded, trader):
+    mark, _ = _mark(funded, 1800, False)
+    pid = open_vault(funded, trader, [(1800, False, 2)], 500)
+    (leg,) = funded.ch.position(pid).legs
+    assert leg.entry_price > mark
+    _, im, mm = funded.ch.health(pid)
+    assert mm <= 2 * mark
+
+
+def test_open__iron_condor_four_legs__nets_margin_below_sum_of_legs(funded, trader):
+    legs = [(1600, False, 1), (1800, False, -1), (2200, True, -1), (2400, True, 1)]
+    pid = open_vault(funded, trader, legs, 1_000)
+    _, _, mm_pod = funded.ch.health(pid)
+    singles = [open_vault(funded, trader, [leg], 1_000) for leg in legs]
+    assert mm_pod < sum(funded.ch.health(p)[2] for p in singles)
+    assert len(funded.ch.position(pid).legs) == 4
+
+
+def test_open__ids__never_reused_after_close(funded, trader):
+    first = open_vault(funded, trader, [(2000, True, 1)], 500)
+    with boa.env.prank(trader):
+        funded.ch.close_position(first, funded.units(1_000))
+    second = open_vault(funded, trader, [(2000, True, 1)], 500)
+    assert second == first + 1
+    assert funded.ch.position(first).owner == "0x" + "00" * 20
+
+
+@pytest.mark.parametrize(
+    ("legs", "message"),
+    [
+        ([], "clearing: no legs"),
+        (
+            [(1600, True, 1), (1800, True, 1), (2000, True, 1), (2200, True, 1), (2400, True, 1)],
+            "clearing: too many legs",
+        ),
+        ([(2000, True, 1), (2000, True, -1)], "clearing: duplicate series"),
+        ([(2000, True, 0)], "clearing: size below minimum"),
+        ([(2000, True, 0.0005)], "clearing: size below minimum"),
+        ([(2000, True, 2_000_000_000)], "clearing: size too large"),
+    ],
+)
+def test_open__bad_legs__revert_and_move_nothing(funded, trader, legs, message):
+    with boa.reverts(message):
+        open_vault(funded, trader, legs, 1_000)
+    assert funded.ch.free_balance(trader) == funded.units(100_000)
+    assert funded.ch.next_position_id() == 1
+
+
+def test_open__unlisted_series__reverts(funded, trader):
+    with boa.env.prank(trader), boa.reverts("clearing: unlisted series"):
+        funded.ch.open_position([(999, WAD)], funded.units(100), funded.units(100))
+
+
+def test_open__mixed_underlyings__reverts(funded, trader):
+    btc = b"BTC".ljust(32, b"\0")
+    with boa.env.prank(funded.governance):
+        funded.ch.set_risk_params(btc, funded.ch.risk_params(ETH))
+        sid = funded.ch.list_series(btc, 30_000 * WAD, funded.expiry, True, 100 * WAD)
+    legs = [(funded.series[(2000, True)], WAD), (sid, WAD)]
+    with boa.env.prank(trader), boa.reverts("clearing: mixed underlyings"):
+        funded.ch.open_position(legs, funded.units(1_000), funded.units(1_000))
+
+
+def test_open__expired_series__reverts(funded, trader):
+    boa.env.time_travel(seconds=funded.expiry - boa.env.evm.patch.timestamp)
+    with boa.reverts("clearing: series expired"):
+        open_vault(funded, trader, [(2000, True, 1)], 1_000)
+
+
+def test_open__collateral_below_initial_margin__reverts(funded, trader):
+    with boa.reverts("clearing: collateral below initial margin"):
+        open_vault(funded, trader, [(2000, True, -1)], 250)
+
+
+def test_open__zero_collateral__reverts(funded, trader):
+    with boa.reverts("clearing: collateral below initial margin"):
+        open_vault(funded, trader, [(2000, True, 1)], 0)
+
+
+def test_open__cost_above_max__reverts(funded, trader):
+    with boa.reverts("clearing: cost above max"):
+        open_vault(funded, trader, [(2000, True, -10)], 5_000, max_cost=funded.units(1))
+
+
+def test_open__more_collateral_than_free__reverts(funded, trader):
+    with boa.reverts("clearing: insufficient free balance"):
+        open_vault(funded, trader, [(2000, True, -1)], 100_001)
+
+
+def test_open__paused__reverts(funded, trader):
+    with boa.env.prank(funded.guardian):
+        funded.ch.set_paused(True)
+    with boa.reverts("clearing: paused"):
+        open_vault(funded, trader, [(2000, True, 1)], 1_000)
+
+
+def test_open__stale_oracle__reverts(funded, trader):
+    funded.oracle.set_stale(ETH, True)
+    with boa.reverts("oracle: stale price"):
+        open_vault(funded, trader, [(2000, True, 1)], 1_000)
+
+
+def test_open__above_series_cap__reverts(funded, trader):
+    with boa.env.prank(funded.governance):
+        funded.ch.set_series_cap(funded.series[(2000, True)], 2 * WAD)
+    open_vault(funded, trader, [(2000, True, -2)], 2_000)
+    with boa.reverts("clearing: open interest cap"):
+        open_vault(funded, trader, [(2000, True, -1)], 2_000)
+    # a trade that reduces the pool's exposure is always allowed
+    open_vault(funded, trader, [(2000, True, 1)], 1_000)
+
+
+def test_open__above_pool_utilisation__reverts(funded, trader):
+    # 10M pool cash x 5 = 50M of strike notional: 30,000 units at 2000 is 60M
+    with boa.env.prank(funded.governance):
+        funded.ch.set_series_cap(funded.series[(2000, True)], 10**9 * WAD)
+    funded.fund(trader, funded.units(100_000_000))
+    with boa.reverts("clearing: pool utilisation"):
+        open_vault(funded, trader, [(2000, True, 30_000)], 50_000_000)
+
+
+def test_open__after_spot_move__marks_follow_oracle(funded, trader):
+    set_spot(funded, 2500)
+    pid = open_vault(funded, trader, [(2000, True, 1)], 1_000)
+    (leg,) = funded.ch.position(pid).legs
+    assert leg.entry_price > 500 * WAD
+
+
+def test_open__reducing_trade_when_over_utilised__allowed(funded, trader):
+    with boa.env.prank(funded.governance):
+        funded.ch.set_series_cap(funded.series[(2000, True)], 10**9 * WAD)
+    funded.fund(trader, funded.units(100_000_000))
+    open_vault(funded, trader, [(2000, True, 20_000)], 40_000_000)  # 40M of 50M allowed
+    with boa.env.prank(funded.governance):
+        funded.ch.set_max_utilisation(WAD)  # now 40M locked > 1 x 10M cash
+    with boa.reverts("clearing: pool utilisation"):
+        open_vault(funded, trader, [(2200, True, 1)], 1_000)
+    open_vault(funded, trader, [(2000, True, -1_000)], 1_000_000)  # reduces exposure

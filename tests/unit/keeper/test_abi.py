@@ -1,0 +1,73 @@
+"""keeper.abi: stored ABIs match the interfaces; topics, encoding and decoding round-trip."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import keccak
+
+from keeper import abi
+
+
+@pytest.mark.parametrize("name", abi.INTERFACES)
+def test_stored_abi__equals_the_compiled_interface(name):
+    """Fails when contracts/interfaces changed: run `python -m keeper.abi` to refresh."""
+    assert list(abi.load_abi(name)) == abi.compile_abi(name)
+
+
+def test_event__struct_argument__signature_expands_the_tuple():
+    risk = abi.event("RiskParamsSet")
+    assert risk.signature == (
+        "RiskParamsSet(bytes32,"
+        "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,int256,uint256))"
+    )
+    assert risk.topic0 == "0x" + keccak(text=risk.signature).hex()
+
+
+def test_abi_type__struct_array__expanded_with_brackets():
+    param = {
+        "type": "tuple[]",
+        "components": [{"name": "a", "type": "uint256"}, {"name": "b", "type": "int256"}],
+    }
+    assert abi.abi_type(param) == "(uint256,int256)[]"
+
+
+def test_decode_log__encoded_event__round_trips_indexed_and_data_fields():
+    args = {
+        "position_id": 7,
+        "owner": "0x" + "ab" * 20,
+        "liquidator": "0x" + "cd" * 20,
+        "fraction": 3 * 10**17,
+        "pnl": -(10**18),
+        "reward": 5,
+        "insurance_fee": 6,
+        "returned": 0,
+        "shortfall": 0,
+    }
+    topics, data = abi.event("PositionLiquidated").encode_log(args)
+    log = {"topics": topics, "data": data, "blockNumber": "0x10", "blockHash": "0x00",
+           "logIndex": "0x2", "transactionHash": "0x01"}  # fmt: skip
+
+    decoded = abi.decode_log(log)
+
+    assert decoded is not None and decoded.name == "PositionLiquidated"
+    assert decoded.args == args
+    assert (decoded.block_number, decoded.log_index, decoded.removed) == (16, 2, False)
+
+
+def test_decode_log__foreign_topic__ignored():
+    log = {"topics": ["0x" + "11" * 32], "data": "0x", "blockNumber": "0x1", "blockHash": "0x0",
+           "logIndex": "0x0"}  # fmt: skip
+    assert abi.decode_log(log) is None
+
+
+def test_encode_call__health_many__selector_and_result_decoding():
+    data = abi.encode_call("IClearingHouse", "health_many", [[1, 2]])
+    assert data[:10] == "0x" + keccak(text="health_many(uint256[])")[:4].hex()
+    from eth_abi import encode
+
+    raw = encode(["(int256,uint256,uint256)[]"], [[(-1, 2, 3), (4, 5, 6)]])
+    rows = abi.decode_result("IClearingHouse", "health_many", raw)
+    assert rows == [
+        {"equity": -1, "initial": 2, "maintenance": 3},
+        {"equity": 4, "initial": 5, "maintenance": 6},
+    ]

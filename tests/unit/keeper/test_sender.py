@@ -1,0 +1,330 @@
+"""keeper.sender: fee bumps under a ceiling, nonces, dedupe, lost races, replacements."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from eth_utils import keccak
+from keeper_fakes import FakeClearingHouse, FakeNode
+
+from keeper.rpc import Chain
+from keeper.sender import (
+    LIQUIDATE,
+    SETTLE,
+    FeePolicy,
+    Fees,
+    LocalSigner,
+    NonceManager,
+    Sender,
+    State,
+    bumped,
+)
+
+WAD = 10**18
+GWEI = 10**9
+CH = "0x" + "c1ea" * 10
+UNHEALTHY = (90 * WAD, 125 * WAD, 100 * WAD)
+HEALTHY = (130 * WAD, 125 * WAD, 100 * WAD)
+
+
+# --------------------------------------------------------------------- fee math
+
+
+def test_bumped__values__plus_12_5_percent_rounded_up_and_at_least_one_wei():
+    assert bumped(100) == 113  # 112.5 -> 113
+    assert bumped(8) == 9
+    assert bumped(1) == 2
+    assert bumped(21 * GWEI) == 23_625_000_000
+
+
+def test_fee_policy__first_attempt__twice_base_plus_tip_capped_at_ceiling():
+    policy = FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI)
+    assert policy.initial(10 * GWEI) == Fees(21 * GWEI, GWEI)
+    capped = FeePolicy(max_fee_ceiling=15 * GWEI, priority_fee=GWEI)
+    assert capped.initial(10 * GWEI) == Fees(15 * GWEI, GWEI)
+
+
+def test_fee_policy__ceiling_below_base_fee__waits():
+    assert FeePolicy(max_fee_ceiling=9 * GWEI).initial(10 * GWEI) is None
+
+
+def test_fee_policy__replacement__both_fees_bumped_at_least_12_5_percent():
+    policy = FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI)
+    new = policy.replacement(Fees(21 * GWEI, GWEI), base_fee=10 * GWEI)
+    assert new == Fees(23_625_000_000, 1_125_000_000)
+    assert new.max_fee * 1000 >= 21 * GWEI * 1125 and new.priority_fee * 1000 >= GWEI * 1125
+
+
+def test_fee_policy__replacement_after_base_fee_jump__follows_the_market():
+    policy = FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI)
+    new = policy.replacement(Fees(21 * GWEI, GWEI), base_fee=30 * GWEI)
+    # 2 x 30 + bumped tip 1.125 gwei beats the bare 12.5 % bump
+    assert new == Fees(61_125_000_000, 1_125_000_000)
+
+
+def test_fee_policy__replacement_partly_above_ceiling__capped_when_bump_still_fits():
+    policy = FeePolicy(max_fee_ceiling=24 * GWEI, priority_fee=GWEI)
+    assert policy.replacement(Fees(21 * GWEI, GWEI), base_fee=30 * GWEI) == Fees(
+        24 * GWEI, 1_125_000_000
+    )
+
+
+def test_fee_policy__ceiling_blocks_a_full_bump__waits_instead_of_underpricing():
+    policy = FeePolicy(max_fee_ceiling=23 * GWEI, priority_fee=GWEI)
+    assert policy.replacement(Fees(21 * GWEI, GWEI), base_fee=10 * GWEI) is None
+
+
+def test_fee_policy__tip_equal_to_max_fee__both_bumped_and_tip_never_above_max_fee():
+    policy = FeePolicy(max_fee_ceiling=10 * GWEI, priority_fee=GWEI)
+    new = policy.replacement(Fees(8 * GWEI, 8 * GWEI), base_fee=GWEI)
+    # 2 x 1 + 9 = 11 gwei wanted, capped at the 10 gwei ceiling; tip 8 x 1.125 = 9
+    assert new == Fees(10 * GWEI, 9 * GWEI)
+
+
+# ----------------------------------------------------------------------- sender
+
+
+@pytest.fixture
+def keeper_account():
+    return Account.from_key(keccak(text="ringfence keeper unit tests"))
+
+
+@pytest.fixture
+def clearing(keeper_account):
+    node = FakeNode(head=100, base_fee=10 * GWEI)
+    return FakeClearingHouse(node, CH, keeper_account.address)
+
+
+def make_sender(clearing, account, **kwargs) -> Sender:
+    fees = kwargs.pop("fees", FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI))
+    return Sender(Chain(clearing.node), LocalSigner(account), CH, fees, **kwargs)
+
+
+def test_submit__unhealthy_vaults__simulated_then_sent_with_gas_estimate(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+
+    tx = sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
+
+    assert tx is not None and tx.ids == [1, 2] and tx.nonce == 0
+    (sent,) = clearing.sent
+    assert sent.function == "liquidate_many" and sent.ids == [1, 2]
+    assert sent.gas == int((50_000 + 2 * 300_000) * 1.2)
+    assert (sent.max_fee, sent.priority_fee) == (21 * GWEI, GWEI)
+    methods = [m for m, _ in clearing.node.calls]
+    assert methods.index("eth_call") < methods.index("eth_sendRawTransaction")
+    assert sender.counters.sent[LIQUIDATE] == 2
+
+
+def test_submit__vault_already_pending__no_second_transaction(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY, 3: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+    sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
+
+    again = sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
+    partly = sender.submit(LIQUIDATE, [2, 3], head=100, indexed_block=100)
+
+    assert again is None
+    assert partly is not None and partly.ids == [3] and partly.nonce == 1
+    assert [t.ids for t in clearing.sent] == [[1, 2], [3]]
+
+
+def test_submit__vault_mined__blocked_until_the_index_has_the_block(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+    sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)
+    clearing.mine()  # block 101
+    sender.poll(head=101)
+    assert sender.vaults[1].state is State.MINED
+    assert sender.counters.mined[LIQUIDATE] == 1
+
+    # the index (still at 100) shows the vault open and unhealthy: no resend
+    clearing.health[1] = UNHEALTHY
+    assert sender.submit(LIQUIDATE, [1], head=101, indexed_block=100) is None
+    assert len(clearing.sent) == 1
+    # once the index has processed block 101 the vault is judged afresh
+    assert sender.submit(LIQUIDATE, [1], head=101, indexed_block=101) is not None
+
+
+def test_submit__another_keeper_first__lost_counted_and_not_sent(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY, 3: UNHEALTHY}
+    clearing.close(2)  # liquidated by a competitor after our plan
+    clearing.health[3] = HEALTHY  # or made healthy again
+    sender = make_sender(clearing, keeper_account)
+
+    tx = sender.submit(LIQUIDATE, [1, 2, 3], head=100, indexed_block=100)
+
+    assert tx is not None and tx.ids == [1]
+    assert sender.counters.lost[LIQUIDATE] == 2
+    assert [t.ids for t in clearing.sent] == [[1]]
+
+
+def test_submit__every_vault_lost__nothing_sent(clearing, keeper_account):
+    clearing.health = {1: HEALTHY}
+    sender = make_sender(clearing, keeper_account)
+
+    assert sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100) is None
+    assert clearing.sent == [] and sender.counters.lost[LIQUIDATE] == 2
+
+
+def test_receipt__competitor_mined_first__vault_counted_lost(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+    sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
+    clearing.close(2)  # a competitor's transaction lands earlier in the block
+    clearing.mine()
+
+    sender.poll(head=101)
+
+    assert sender.counters.mined[LIQUIDATE] == 1
+    assert sender.counters.lost[LIQUIDATE] == 1
+    assert 2 not in sender.vaults and sender.vaults[1].state is State.MINED
+
+
+def test_receipt__reverted__lost_if_healthy_now_else_free_to_retry(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+    sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
+    clearing.health[1] = HEALTHY
+    clearing.mine(status=0)
+
+    sender.poll(head=101)
+
+    assert sender.counters.lost[LIQUIDATE] == 1
+    assert sender.counters.failed[LIQUIDATE] == 1
+    assert sender.blocked(indexed_block=101) == set()
+    again = sender.submit(LIQUIDATE, [2], head=101, indexed_block=101)
+    assert again is not None and again.nonce == 1
+
+
+def test_submit__simulation_reverts__nothing_sent(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    clearing.revert_next_call = "oracle: stale price"
+    sender = make_sender(clearing, keeper_account)
+
+    assert sender.submit(LIQUIDATE, [1], head=100, indexed_block=100) is None
+    assert sender.counters.simulation_reverts == 1 and clearing.sent == []
+
+
+def test_submit__dry_run__simulates_but_never_sends(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account, dry_run=True)
+
+    assert sender.submit(LIQUIDATE, [1], head=100, indexed_block=100) is None
+    assert clearing.sent == [] and sender.counters.dry_run[LIQUIDATE] == 1
+    assert clearing.node.count("eth_call") == 1
+
+
+def test_submit__settle_batch__all_settleable__sent_and_mined(clearing, keeper_account):
+    clearing.health = {5: HEALTHY, 6: HEALTHY}
+    clearing.settleable = {5, 6}
+    sender = make_sender(clearing, keeper_account)
+
+    tx = sender.submit(SETTLE, [5, 6], head=100, indexed_block=100)
+    clearing.mine()
+    sender.poll(head=101)
+
+    assert tx is not None and clearing.sent[0].function == "settle_many"
+    assert sender.counters.mined[SETTLE] == 2
+
+
+def test_submit__settle_batch__closed_lost_and_unsettleable_held_back(clearing, keeper_account):
+    clearing.health = {5: HEALTHY, 6: HEALTHY, 7: HEALTHY}
+    clearing.settleable = {5, 7}  # 6: its settlement price is not fixed (yet)
+    clearing.close(7)  # another keeper settled 7 first
+    sender = make_sender(clearing, keeper_account)
+
+    tx = sender.submit(SETTLE, [5, 6, 7], head=100, indexed_block=100)
+
+    assert tx is not None and tx.ids == [5]
+    assert sender.counters.lost[SETTLE] == 1
+    assert sender.blocked(100) == {5}
+
+
+# ------------------------------------------------------------------------ nonces
+
+
+def test_nonce_manager__local_counter__one_node_read_then_increments(clearing, keeper_account):
+    clearing.nonce = 7
+    nonces = NonceManager(Chain(clearing.node), keeper_account.address)
+
+    assert [nonces.reserve() for _ in range(3)] == [7, 8, 9]
+    assert clearing.node.count("eth_getTransactionCount") == 1
+
+
+def test_send__nonce_too_low__resyncs_from_pending_and_resends(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+    sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)  # nonce 0
+    clearing.mine()
+    sender.poll(head=101)
+    # another process used the key: the chain is at nonce 3 now
+    clearing.nonce = 3
+
+    tx = sender.submit(LIQUIDATE, [2], head=101, indexed_block=101)
+
+    assert tx is not None and tx.nonce == 3
+    assert sender.nonces.resyncs == 2
+    assert [t.nonce for t in clearing.sent] == [0, 3]
+
+
+def test_send__unrelated_error__nonce_given_back(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    clearing.send_error = "insufficient funds for gas * price + value"
+    sender = make_sender(clearing, keeper_account)
+
+    assert sender.submit(LIQUIDATE, [1], head=100, indexed_block=100) is None
+    assert sender.blocked(100) == set()
+    tx = sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)
+    assert tx is not None and tx.nonce == 0
+
+
+# ------------------------------------------------------------------ replacements
+
+
+def test_poll__stuck_transaction__replaced_at_same_nonce_with_bumped_fees(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account, replace_after_blocks=3)
+    sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)
+
+    sender.poll(head=102)  # 2 blocks: keep waiting
+    assert len(clearing.sent) == 1
+    sender.poll(head=103)
+
+    first, second = clearing.sent
+    assert second.nonce == first.nonce and second.ids == first.ids
+    assert second.max_fee == bumped(first.max_fee)
+    assert second.priority_fee == bumped(first.priority_fee)
+    assert sender.counters.replacements == 1
+    assert sender.counters.sent[LIQUIDATE] == 1  # one vault, whatever the attempts
+
+    clearing.mine()
+    sender.poll(head=104)
+    assert sender.vaults[1].state is State.MINED and sender.pending == []
+
+
+def test_poll__ceiling_blocks_replacement__waits_without_sending(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    fees = FeePolicy(max_fee_ceiling=22 * GWEI, priority_fee=GWEI)
+    sender = make_sender(clearing, keeper_account, fees=fees, replace_after_blocks=1)
+    sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)  # 21 gwei
+
+    sender.poll(head=105)
+
+    assert len(clearing.sent) == 1
+    assert sender.counters.ceiling_waits == 1 and sender.counters.replacements == 0
+    assert sender.blocked(100) == {1}
+
+
+def test_poll__original_mined_after_replacement__resolved_once(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account, replace_after_blocks=1)
+    sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)
+    original = clearing.pool[0]
+    sender.poll(head=101)  # replacement sent
+    clearing.pool[0] = original  # ...but the miner had the original
+    clearing.mine()
+
+    sender.poll(head=102)
+
+    assert sender.counters.mined[LIQUIDATE] == 1 and sender.pending == []
