@@ -72,6 +72,53 @@ REPORT_TYPEHASH: constant(bytes32) = keccak256(
     "Report(bytes32 underlying,uint64 expiry,uint256 price,int256 a,int256 b,int256 rho,int256 m,int256 sigma,uint64 observed_at)"
 )
 
+# Packed storage (docs/oracle.md, "Storage layout"). Every field is stored
+# exactly (no rounding); each width holds the field's whole accepted range:
+#   price, forward   [1, MAX_PRICE = 1e30]            < 2**100
+#   a + MAX_ABS_A    [0, 2e21]   (svi._check)         < 2**71
+#   rho + WAD        [1, 2e18 - 1] (|rho| < 1)        < 2**61
+#   b                [0, 1e20]   (svi._check)         < 2**67
+#   m + MAX_ABS_M    [0, 2e19]   (svi._check)         < 2**65
+#   sigma            [1, 1e19]   (svi._check)         < 2**64
+#   times            [1, 2**40)  ("timestamp out of range" beyond)
+#   svi time offset  svi_observed_at - observed_at + 2**17, in
+#                    [2**17 - 86_400, 2**17 + 86_400] (both fresh) < 2**18
+#   max_age          [60, 86_400] (_check_params)     < 2**20
+#   round id         one per aggregation              < 2**64
+# Params word (a signer report's and a surface's first slot):
+#   price/forward @0 (100) | a + MAX_ABS_A @100 (71) | rho + WAD @171 (61)
+# Shape word (their second slot):
+#   b @0 (67) | m + MAX_ABS_M @67 (65) | sigma @132 (64) | time @196 (40)
+#   | surface only: svi time offset @236 (18), expiry listed flag @255 (1)
+# Spot word (one slot per feed, everything `price` reads):
+#   price @0 (100) | observed_at @100 (40) | round id @140 (64) | max_age @204 (20)
+# Signer spot report (one slot): price @0 (100) | observed_at @100 (40)
+PRICE_MASK: constant(uint256) = 2**100 - 1
+A_MASK: constant(uint256) = 2**71 - 1
+RHO_MASK: constant(uint256) = 2**61 - 1
+B_MASK: constant(uint256) = 2**67 - 1
+M_MASK: constant(uint256) = 2**65 - 1
+SIGMA_MASK: constant(uint256) = 2**64 - 1
+TIME_MASK: constant(uint256) = 2**40 - 1
+OFFSET_MASK: constant(uint256) = 2**18 - 1
+ROUND_MASK: constant(uint256) = 2**64 - 1
+MAX_AGE_MASK: constant(uint256) = 2**20 - 1
+A_SHIFT: constant(uint256) = 100
+RHO_SHIFT: constant(uint256) = 171
+M_SHIFT: constant(uint256) = 67
+SIGMA_SHIFT: constant(uint256) = 132
+SHAPE_TIME_SHIFT: constant(uint256) = 196
+OFFSET_SHIFT: constant(uint256) = 236
+LISTED_BIT: constant(uint256) = 1 << 255
+SPOT_TIME_SHIFT: constant(uint256) = 100
+ROUND_SHIFT: constant(uint256) = 140
+MAX_AGE_SHIFT: constant(uint256) = 204
+SVI_OFFSET: constant(uint256) = 2**17
+TIME_LIMIT: constant(uint256) = 2**40
+A_BIAS: constant(int256) = svi.MAX_ABS_A
+RHO_BIAS: constant(int256) = svi.WAD  # |rho| < 1
+M_BIAS: constant(int256) = svi.MAX_ABS_M
+
 # ---------------------------------------------------------------------------
 #                                  storage
 # ---------------------------------------------------------------------------
@@ -80,22 +127,33 @@ quorum: public(uint256)
 is_signer: public(HashMap[address, bool])
 _signers: DynArray[address, MAX_SIGNERS]
 
+# Two slots: a surface report or a surface (see "Packed storage" above).
+struct Packed:
+    params: uint256
+    shape: uint256
+
+
 _feed_ids: DynArray[bytes32, MAX_FEEDS]
+# Governance's copy of each feed's parameters; the write path reads it. The
+# spot word carries the read path's copy of max_age (written together).
 _feeds: HashMap[bytes32, IRingfenceOracle.FeedConfig]
 _expiries: HashMap[bytes32, DynArray[uint256, MAX_EXPIRIES]]
-_expiry_listed: HashMap[bytes32, HashMap[uint256, bool]]
 
-_spot: HashMap[bytes32, IRingfenceOracle.Spot]
-_surface: HashMap[bytes32, HashMap[uint256, IRingfenceOracle.Surface]]
+# underlying -> spot word: price, observed_at, round id, max_age (0 = unlisted).
+_spot: HashMap[bytes32, uint256]
+# underlying -> expiry -> surface words (shape holds the listed flag).
+_surface: HashMap[bytes32, HashMap[uint256, Packed]]
+# underlying -> expiry -> ATM vol of the surface (write path and views only).
+_atm_vol: HashMap[bytes32, HashMap[uint256, uint256]]
 _settlement: HashMap[bytes32, HashMap[uint256, uint256]]
 # Earliest listed expiry without a settlement price (0 when none), so a spot
 # update only scans the expiries once one of them is due.
 _next_settlement: HashMap[bytes32, uint256]
 
-# signer -> underlying -> expiry (0 = spot) -> latest accepted report.
-_reports: HashMap[
-    address, HashMap[bytes32, HashMap[uint256, IRingfenceOracle.SignerReport]]
-]
+# signer -> underlying -> latest accepted spot report (one word).
+_spot_reports: HashMap[address, HashMap[bytes32, uint256]]
+# signer -> underlying -> expiry -> latest accepted surface report.
+_reports: HashMap[address, HashMap[bytes32, HashMap[uint256, Packed]]]
 
 
 # ---------------------------------------------------------------------------
@@ -209,11 +267,13 @@ def price(underlying: bytes32) -> uint256:
          "oracle: stale price" when block.timestamp - observed_at > max_age
          (age == max_age is still fresh).
     """
-    max_age: uint256 = self._listed_max_age(underlying)
-    spot: IRingfenceOracle.Spot = self._spot[underlying]
-    assert spot.observed_at != 0, "oracle: no price"
-    assert block.timestamp - spot.observed_at <= max_age, "oracle: stale price"
-    return spot.price
+    word: uint256 = self._spot[underlying]
+    max_age: uint256 = (word >> MAX_AGE_SHIFT) & MAX_AGE_MASK
+    assert max_age != 0, "oracle: unknown feed"
+    observed_at: uint256 = (word >> SPOT_TIME_SHIFT) & TIME_MASK
+    assert observed_at != 0, "oracle: no price"
+    assert block.timestamp - observed_at <= max_age, "oracle: stale price"
+    return word & PRICE_MASK
 
 
 @view
@@ -230,21 +290,29 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
          "oracle: strike out of range".
     """
     max_age: uint256 = self._listed_max_age(underlying)
-    assert self._expiry_listed[underlying][expiry], "oracle: unlisted expiry"
-    s: IRingfenceOracle.Surface = self._surface[underlying][expiry]
-    assert s.observed_at != 0, "oracle: no surface"
-    assert block.timestamp - s.observed_at <= max_age, "oracle: stale vol"
+    shape: uint256 = self._surface[underlying][expiry].shape
+    observed_at: uint256 = self._fresh_surface_time(shape, max_age)
     assert strike != 0 and strike <= MAX_PRICE, "oracle: strike out of range"
+    forward: uint256 = 0
+    a: int256 = 0
+    rho: int256 = 0
+    forward, a, rho = self._unpack_params(
+        self._surface[underlying][expiry].params
+    )
+    b: int256 = 0
+    m: int256 = 0
+    sigma: int256 = 0
+    b, m, sigma = self._unpack_shape(shape)
     # svi_observed_at < expiry: surface reports observed at or after expiry are rejected.
     return svi._implied_vol(
         strike,
-        s.forward,
-        expiry - s.svi_observed_at,
-        s.a,
-        s.b,
-        s.rho,
-        s.m,
-        s.sigma,
+        forward,
+        expiry - self._svi_time(shape, observed_at),
+        a,
+        b,
+        rho,
+        m,
+        sigma,
     )
 
 
@@ -267,7 +335,7 @@ def last_update(underlying: bytes32) -> uint256:
     @notice Freshness time (unix s) of the current spot value; 0 if none.
             Never reverts, so a keeper can tell "stale" from "unhealthy".
     """
-    return self._spot[underlying].observed_at
+    return (self._spot[underlying] >> SPOT_TIME_SHIFT) & TIME_MASK
 
 
 @view
@@ -277,7 +345,12 @@ def spot(underlying: bytes32) -> IRingfenceOracle.Spot:
     @notice The stored spot aggregate (price WAD, observed_at unix s, round id)
             without any freshness check; all zero when none.
     """
-    return self._spot[underlying]
+    word: uint256 = self._spot[underlying]
+    return IRingfenceOracle.Spot(
+        price=word & PRICE_MASK,
+        observed_at=(word >> SPOT_TIME_SHIFT) & TIME_MASK,
+        round_id=(word >> ROUND_SHIFT) & ROUND_MASK,
+    )
 
 
 @view
@@ -288,7 +361,17 @@ def surface(underlying: bytes32, expiry: uint256) -> IRingfenceOracle.Surface:
             freshness check: forward WAD, raw SVI WAD, the chosen report's
             observation time, the aggregate's freshness time, ATM vol WAD.
     """
-    return self._surface[underlying][expiry]
+    words: Packed = self._surface[underlying][expiry]
+    observed_at: uint256 = (words.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    if observed_at == 0:
+        return empty(IRingfenceOracle.Surface)
+    out: IRingfenceOracle.Surface = empty(IRingfenceOracle.Surface)
+    out.forward, out.a, out.rho = self._unpack_params(words.params)
+    out.b, out.m, out.sigma = self._unpack_shape(words.shape)
+    out.svi_observed_at = self._svi_time(words.shape, observed_at)
+    out.observed_at = observed_at
+    out.atm_vol = self._atm_vol[underlying][expiry]
+    return out
 
 
 @view
@@ -299,11 +382,8 @@ def atm_vol(underlying: bytes32, expiry: uint256) -> uint256:
     @dev Fails closed like `vol`.
     """
     max_age: uint256 = self._listed_max_age(underlying)
-    assert self._expiry_listed[underlying][expiry], "oracle: unlisted expiry"
-    s: IRingfenceOracle.Surface = self._surface[underlying][expiry]
-    assert s.observed_at != 0, "oracle: no surface"
-    assert block.timestamp - s.observed_at <= max_age, "oracle: stale vol"
-    return s.atm_vol
+    self._fresh_surface_time(self._surface[underlying][expiry].shape, max_age)
+    return self._atm_vol[underlying][expiry]
 
 
 @view
@@ -313,19 +393,21 @@ def is_fresh(underlying: bytes32, expiry: uint256) -> bool:
     @notice Whether `price` (expiry 0) or `vol` (a listed expiry) would read
             without reverting for staleness right now.
     """
-    cfg_listed: bool = self._feeds[underlying].listed
-    if not cfg_listed:
+    word: uint256 = self._spot[underlying]
+    max_age: uint256 = (word >> MAX_AGE_SHIFT) & MAX_AGE_MASK
+    if max_age == 0:
         return False
     observed_at: uint256 = 0
     if expiry == 0:
-        observed_at = self._spot[underlying].observed_at
+        observed_at = (word >> SPOT_TIME_SHIFT) & TIME_MASK
     else:
-        if not self._expiry_listed[underlying][expiry]:
+        shape: uint256 = self._surface[underlying][expiry].shape
+        if shape & LISTED_BIT == 0:
             return False
-        observed_at = self._surface[underlying][expiry].observed_at
+        observed_at = (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
     if observed_at == 0:
         return False
-    return block.timestamp - observed_at <= self._feeds[underlying].max_age
+    return block.timestamp - observed_at <= max_age
 
 
 @view
@@ -375,7 +457,7 @@ def fresh_report_count(underlying: bytes32, expiry: uint256) -> uint256:
     max_age: uint256 = self._feeds[underlying].max_age
     count: uint256 = 0
     for signer: address in self._signers:
-        t: uint256 = self._reports[signer][underlying][expiry].observed_at
+        t: uint256 = self._report_time(signer, underlying, expiry)
         if t != 0 and block.timestamp - t <= max_age:
             # At most MAX_SIGNERS increments.
             count = unsafe_add(count, 1)
@@ -391,7 +473,19 @@ def signer_report(
     @notice `signer`'s latest accepted report for (`underlying`, `expiry`);
             its observed_at is the time a new report must exceed.
     """
-    return self._reports[signer][underlying][expiry]
+    out: IRingfenceOracle.SignerReport = empty(IRingfenceOracle.SignerReport)
+    if expiry == 0:
+        word: uint256 = self._spot_reports[signer][underlying]
+        out.price = word & PRICE_MASK
+        out.observed_at = (word >> SPOT_TIME_SHIFT) & TIME_MASK
+        return out
+    words: Packed = self._reports[signer][underlying][expiry]
+    out.observed_at = (words.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    if out.observed_at == 0:
+        return out
+    out.price, out.a, out.rho = self._unpack_params(words.params)
+    out.b, out.m, out.sigma = self._unpack_shape(words.shape)
+    return out
 
 
 @view
@@ -487,6 +581,7 @@ def add_feed(
         description=description,
     )
     self._feed_ids.append(underlying)
+    self._set_word_max_age(underlying, max_age)
     log IRingfenceOracle.FeedAdded(
         underlying=underlying, description=description
     )
@@ -515,6 +610,7 @@ def set_feed_params(
     self._feeds[underlying].max_age = max_age
     self._feeds[underlying].spot_cap_bps = spot_cap_bps
     self._feeds[underlying].vol_cap = vol_cap
+    self._set_word_max_age(underlying, max_age)
     log IRingfenceOracle.FeedParamsSet(
         underlying=underlying,
         max_age=max_age,
@@ -535,12 +631,13 @@ def list_expiry(underlying: bytes32, expiry: uint256):
     assert (
         expiry <= block.timestamp + MAX_EXPIRY_HORIZON
     ), "oracle: expiry too far"
-    assert not self._expiry_listed[underlying][expiry], "oracle: expiry listed"
+    shape: uint256 = self._surface[underlying][expiry].shape
+    assert shape & LISTED_BIT == 0, "oracle: expiry listed"
     assert (
         len(self._expiries[underlying]) < MAX_EXPIRIES
     ), "oracle: too many expiries"
     self._expiries[underlying].append(expiry)
-    self._expiry_listed[underlying][expiry] = True
+    self._surface[underlying][expiry].shape = shape | LISTED_BIT
     self._next_settlement[underlying] = self._earliest_unsettled(underlying)
     log IRingfenceOracle.ExpiryListed(underlying=underlying, expiry=expiry)
 
@@ -553,13 +650,14 @@ def delist_expiry(underlying: bytes32, expiry: uint256):
             Governance only.
     """
     ownable._check_owner()
-    assert self._expiry_listed[underlying][expiry], "oracle: expiry not listed"
+    shape: uint256 = self._surface[underlying][expiry].shape
+    assert shape & LISTED_BIT != 0, "oracle: expiry not listed"
     kept: DynArray[uint256, MAX_EXPIRIES] = []
     for e: uint256 in self._expiries[underlying]:
         if e != expiry:
             kept.append(e)
     self._expiries[underlying] = kept
-    self._expiry_listed[underlying][expiry] = False
+    self._surface[underlying][expiry].shape = shape & (LISTED_BIT - 1)
     self._next_settlement[underlying] = self._earliest_unsettled(underlying)
     log IRingfenceOracle.ExpiryDelisted(underlying=underlying, expiry=expiry)
 
@@ -572,8 +670,111 @@ def delist_expiry(underlying: bytes32, expiry: uint256):
 @internal
 @view
 def _listed_max_age(underlying: bytes32) -> uint256:
-    assert self._feeds[underlying].listed, "oracle: unknown feed"
-    return self._feeds[underlying].max_age
+    """
+    @dev The feed's max_age (s) from its spot word; reverts for an unknown feed.
+    """
+    max_age: uint256 = (self._spot[underlying] >> MAX_AGE_SHIFT) & MAX_AGE_MASK
+    assert max_age != 0, "oracle: unknown feed"
+    return max_age
+
+
+@internal
+@view
+def _fresh_surface_time(shape: uint256, max_age: uint256) -> uint256:
+    """
+    @dev The freshness time of a surface from its shape word; reverts when its
+         expiry is unlisted, it has no surface yet, or it is stale.
+    """
+    assert shape & LISTED_BIT != 0, "oracle: unlisted expiry"
+    observed_at: uint256 = (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    assert observed_at != 0, "oracle: no surface"
+    assert block.timestamp - observed_at <= max_age, "oracle: stale vol"
+    return observed_at
+
+
+@internal
+def _set_word_max_age(underlying: bytes32, max_age: uint256):
+    """
+    @dev Copy `max_age` (checked <= 86_400 < 2**20) into the feed's spot word.
+    """
+    word: uint256 = self._spot[underlying]
+    self._spot[underlying] = (word & ~(MAX_AGE_MASK << MAX_AGE_SHIFT)) | (
+        max_age << MAX_AGE_SHIFT
+    )
+
+
+@internal
+@view
+def _report_time(signer: address, u: bytes32, expiry: uint256) -> uint256:
+    """
+    @dev Observation time of `signer`'s latest report for (`u`, `expiry`); 0 if none.
+    """
+    if expiry == 0:
+        return (self._spot_reports[signer][u] >> SPOT_TIME_SHIFT) & TIME_MASK
+    return (
+        self._reports[signer][u][expiry].shape >> SHAPE_TIME_SHIFT
+    ) & TIME_MASK
+
+
+@internal
+@pure
+def _svi_time(shape: uint256, observed_at: uint256) -> uint256:
+    """
+    @dev The chosen report's observation time, from the surface's freshness
+         time and the stored offset (svi_observed_at - observed_at + 2**17).
+    """
+    return observed_at + ((shape >> OFFSET_SHIFT) & OFFSET_MASK) - SVI_OFFSET
+
+
+@internal
+@pure
+def _pack_params(price: uint256, a: int256, rho: int256) -> uint256:
+    """
+    @dev Params word. Requires price <= MAX_PRICE, |a| <= MAX_ABS_A, |rho| < 1
+         (checked by `_check`), so every biased field fits its width.
+    """
+    return (
+        price
+        | (convert(a + A_BIAS, uint256) << A_SHIFT)
+        | (convert(rho + RHO_BIAS, uint256) << RHO_SHIFT)
+    )
+
+
+@internal
+@pure
+def _unpack_params(word: uint256) -> (uint256, int256, int256):
+    """
+    @dev (price or forward, a, rho) from a params word.
+    """
+    a: int256 = convert((word >> A_SHIFT) & A_MASK, int256) - A_BIAS
+    rho: int256 = convert((word >> RHO_SHIFT) & RHO_MASK, int256) - RHO_BIAS
+    return word & PRICE_MASK, a, rho
+
+
+@internal
+@pure
+def _pack_shape(b: int256, m: int256, sigma: int256) -> uint256:
+    """
+    @dev Low 196 bits of a shape word. Requires 0 <= b <= MAX_B, |m| <=
+         MAX_ABS_M, 0 < sigma <= MAX_SIGMA (checked by `svi._check`).
+    """
+    return (
+        convert(b, uint256)
+        | (convert(m + M_BIAS, uint256) << M_SHIFT)
+        | (convert(sigma, uint256) << SIGMA_SHIFT)
+    )
+
+
+@internal
+@pure
+def _unpack_shape(word: uint256) -> (int256, int256, int256):
+    """
+    @dev (b, m, sigma) from a shape word.
+    """
+    b: int256 = convert(word & B_MASK, int256)
+    m: int256 = convert((word >> M_SHIFT) & M_MASK, int256) - M_BIAS
+    sigma: int256 = convert((word >> SIGMA_SHIFT) & SIGMA_MASK, int256)
+    return b, m, sigma
 
 
 @internal
@@ -647,19 +848,24 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
          values, then the circuit breaker.
     """
     u: bytes32 = report.underlying
-    if not self._feeds[u].listed:
+    word: uint256 = self._spot[u]
+    max_age: uint256 = (word >> MAX_AGE_SHIFT) & MAX_AGE_MASK
+    if max_age == 0:
         return "unlisted feed"
     expiry: uint256 = convert(report.expiry, uint256)
-    if expiry != 0 and not self._expiry_listed[u][expiry]:
-        return "unlisted expiry"
-
+    shape: uint256 = 0
+    if expiry != 0:
+        shape = self._surface[u][expiry].shape
+        if shape & LISTED_BIT == 0:
+            return "unlisted expiry"
     observed_at: uint256 = convert(report.observed_at, uint256)
     if observed_at > block.timestamp:
         return "future timestamp"
-    max_age: uint256 = self._feeds[u].max_age
+    if observed_at >= TIME_LIMIT:
+        return "timestamp out of range"
     if block.timestamp - observed_at > max_age:
         return "report too old"
-    if observed_at <= self._reports[signer][u][expiry].observed_at:
+    if observed_at <= self._report_time(signer, u, expiry):
         return "timestamp not newer"
 
     if report.price == 0:
@@ -676,18 +882,16 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
             or report.sigma != 0
         ):
             return "svi on spot report"
-        current: IRingfenceOracle.Spot = self._spot[u]
-        if (
-            current.observed_at != 0
-            and block.timestamp - current.observed_at <= max_age
-        ):
+        current_at: uint256 = (word >> SPOT_TIME_SHIFT) & TIME_MASK
+        if current_at != 0 and block.timestamp - current_at <= max_age:
+            current: uint256 = word & PRICE_MASK
             move: uint256 = 0
-            if report.price > current.price:
-                move = report.price - current.price
+            if report.price > current:
+                move = report.price - current
             else:
-                move = current.price - report.price
+                move = current - report.price
             # move <= 1e30 and cap <= 1e4: both products < 1e35.
-            if move * BPS > self._feeds[u].spot_cap_bps * current.price:
+            if move * BPS > self._feeds[u].spot_cap_bps * current:
                 return "spot cap exceeded"
         return ""
 
@@ -710,13 +914,14 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
     )
     if atm > MAX_ATM_VOL:
         return "atm vol out of range"
-    cur: IRingfenceOracle.Surface = self._surface[u][expiry]
-    if cur.observed_at != 0 and block.timestamp - cur.observed_at <= max_age:
+    cur_at: uint256 = (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    if cur_at != 0 and block.timestamp - cur_at <= max_age:
+        cur_atm: uint256 = self._atm_vol[u][expiry]
         vol_move: uint256 = 0
-        if atm > cur.atm_vol:
-            vol_move = atm - cur.atm_vol
+        if atm > cur_atm:
+            vol_move = atm - cur_atm
         else:
-            vol_move = cur.atm_vol - atm
+            vol_move = cur_atm - atm
         if vol_move > self._feeds[u].vol_cap:
             return "vol cap exceeded"
     return ""
@@ -726,24 +931,21 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
 def _store(signer: address, report: IRingfenceOracle.Report) -> uint256:
     """
     @dev Record `report` as `signer`'s latest for its (underlying, expiry);
-         returns its observation time. A spot report writes only the two
-         fields it uses.
+         returns its observation time. A spot report is one word; a surface
+         report two (checked by `_check`, so every field fits its width).
     """
     u: bytes32 = report.underlying
     expiry: uint256 = convert(report.expiry, uint256)
     observed_at: uint256 = convert(report.observed_at, uint256)
     if expiry == 0:
-        self._reports[signer][u][0].price = report.price
-        self._reports[signer][u][0].observed_at = observed_at
+        self._spot_reports[signer][u] = report.price | (
+            observed_at << SPOT_TIME_SHIFT
+        )
         return observed_at
-    self._reports[signer][u][expiry] = IRingfenceOracle.SignerReport(
-        price=report.price,
-        a=report.a,
-        b=report.b,
-        rho=report.rho,
-        m=report.m,
-        sigma=report.sigma,
-        observed_at=observed_at,
+    self._reports[signer][u][expiry] = Packed(
+        params=self._pack_params(report.price, report.a, report.rho),
+        shape=self._pack_shape(report.b, report.m, report.sigma)
+        | (observed_at << SHAPE_TIME_SHIFT),
     )
     return observed_at
 
@@ -756,24 +958,33 @@ def _aggregate_spot(
     @dev Re-aggregate the spot of `u` from the fresh reports of `signers`;
          then fix any due settlement.
     """
-    max_age: uint256 = self._feeds[u].max_age
+    word: uint256 = self._spot[u]
+    max_age: uint256 = (word >> MAX_AGE_SHIFT) & MAX_AGE_MASK
     prices: DynArray[uint256, MAX_SIGNERS] = []
     times: DynArray[uint256, MAX_SIGNERS] = []
     for signer: address in signers:
-        t: uint256 = self._reports[signer][u][0].observed_at
+        rw: uint256 = self._spot_reports[signer][u]
+        t: uint256 = (rw >> SPOT_TIME_SHIFT) & TIME_MASK
         if t == 0 or block.timestamp - t > max_age:
             continue
-        prices.append(self._reports[signer][u][0].price)
+        prices.append(rw & PRICE_MASK)
         times.append(t)
 
     n: uint256 = len(prices)
     if n >= q:
+        # The median of accepted prices is <= MAX_PRICE < 2**100, and the
+        # quorum time is an accepted report's time < 2**40: both fit.
         median: uint256 = self._median(prices)
         observed_at: uint256 = self._quorum_time(times, q)
-        # One increment per accepted aggregation: cannot reach 2**256.
-        round_id: uint256 = unsafe_add(self._spot[u].round_id, 1)
-        self._spot[u] = IRingfenceOracle.Spot(
-            price=median, observed_at=observed_at, round_id=round_id
+        # One increment per accepted aggregation: 2**64 - 1 is out of reach,
+        # and the checked add below still guards the field's width.
+        round_id: uint256 = ((word >> ROUND_SHIFT) & ROUND_MASK) + 1
+        assert round_id <= ROUND_MASK, "oracle: round id overflow"
+        self._spot[u] = (
+            median
+            | (observed_at << SPOT_TIME_SHIFT)
+            | (round_id << ROUND_SHIFT)
+            | (max_age << MAX_AGE_SHIFT)
         )
         log IRingfenceOracle.SpotUpdated(
             underlying=u,
@@ -804,10 +1015,11 @@ def _settle(
             continue
         prices: DynArray[uint256, MAX_SIGNERS] = []
         for signer: address in signers:
-            t: uint256 = self._reports[signer][u][0].observed_at
+            rw: uint256 = self._spot_reports[signer][u]
+            t: uint256 = (rw >> SPOT_TIME_SHIFT) & TIME_MASK
             if t < e or block.timestamp - t > max_age:
                 continue
-            prices.append(self._reports[signer][u][0].price)
+            prices.append(rw & PRICE_MASK)
         if len(prices) >= q:
             settled: uint256 = self._median(prices)
             self._settlement[u][e] = settled
@@ -830,20 +1042,26 @@ def _aggregate_surface(
          even count) becomes the surface, so its five SVI parameters and its
          forward stay one consistent, validated smile.
     """
-    max_age: uint256 = self._feeds[u].max_age
-    reps: DynArray[IRingfenceOracle.SignerReport, MAX_SIGNERS] = []
+    max_age: uint256 = (self._spot[u] >> MAX_AGE_SHIFT) & MAX_AGE_MASK
+    reps: DynArray[Packed, MAX_SIGNERS] = []
     keys: DynArray[uint256, MAX_SIGNERS] = []
     times: DynArray[uint256, MAX_SIGNERS] = []
     for signer: address in signers:
-        t: uint256 = self._reports[signer][u][expiry].observed_at
+        r: Packed = self._reports[signer][u][expiry]
+        t: uint256 = (r.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
         if t == 0 or block.timestamp - t > max_age:
             continue
-        r: IRingfenceOracle.SignerReport = self._reports[signer][u][expiry]
+        forward: uint256 = 0
+        a: int256 = 0
+        rho: int256 = 0
+        forward, a, rho = self._unpack_params(r.params)
+        b: int256 = 0
+        m: int256 = 0
+        sigma: int256 = 0
+        b, m, sigma = self._unpack_shape(r.shape)
         # Accepted reports have t < expiry and ATM variance <= 100 WAD < 2**67,
         # so shifting by 8 bits and adding the index (< 16) cannot overflow.
-        variance: uint256 = svi._atm_variance(
-            expiry - t, r.a, r.b, r.rho, r.m, r.sigma
-        )
+        variance: uint256 = svi._atm_variance(expiry - t, a, b, rho, m, sigma)
         keys.append(unsafe_add(variance << 8, len(reps)))
         reps.append(r)
         times.append(t)
@@ -853,24 +1071,26 @@ def _aggregate_surface(
         return
     # Sorting (variance, index) keys sorts by ATM vol, ties by signer order.
     chosen_key: uint256 = self._sorted(keys)[n // 2]
-    rep: IRingfenceOracle.SignerReport = reps[chosen_key & 255]
+    rep: Packed = reps[chosen_key & 255]
     atm: uint256 = svi._vol_from_variance(chosen_key >> 8)
     observed_at: uint256 = self._quorum_time(times, q)
-    self._surface[u][expiry] = IRingfenceOracle.Surface(
-        forward=rep.price,
-        a=rep.a,
-        b=rep.b,
-        rho=rep.rho,
-        m=rep.m,
-        sigma=rep.sigma,
-        svi_observed_at=rep.observed_at,
-        observed_at=observed_at,
-        atm_vol=atm,
+    rep_at: uint256 = (rep.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    # Both times are of fresh reports (within max_age <= 86_400 < 2**17 of
+    # now), so the offset lies in [2**17 - 86_400, 2**17 + 86_400] < 2**18.
+    offset: uint256 = rep_at + SVI_OFFSET - observed_at
+    self._surface[u][expiry] = Packed(
+        params=rep.params,
+        shape=(rep.shape & (2**SHAPE_TIME_SHIFT - 1))
+        | (observed_at << SHAPE_TIME_SHIFT)
+        | (offset << OFFSET_SHIFT)
+        | LISTED_BIT,
     )
+    self._atm_vol[u][expiry] = atm
+    forward_out: uint256 = rep.params & PRICE_MASK
     log IRingfenceOracle.SurfaceUpdated(
         underlying=u,
         expiry=expiry,
-        forward=rep.price,
+        forward=forward_out,
         atm_vol=atm,
         observed_at=observed_at,
         reports=n,
