@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_SOURCES := ringfence oracle keeper scripts tests conftest.py
 VY_SOURCES := contracts
 
-.PHONY: help setup test test-unit test-integration lint format node clean bench
+.PHONY: help setup test test-unit test-integration lint format node clean bench fuzz fuzz-long
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,11 +45,11 @@ setup: $(PY_STAMP) $(NODE_STAMP)  ## create .venv with the pinned packages and i
 # --- quality ------------------------------------------------------------------
 
 test: setup  ## run the whole test suite (unit on titanoboa, integration on anvil)
-	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit
+	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit tests/fuzz
 	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
 
 test-unit: setup  ## only the titanoboa unit tests
-	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit
+	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit tests/fuzz
 
 test-integration: setup  ## only the Ape + anvil integration tests
 	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
@@ -66,6 +66,14 @@ format: setup  ## rewrite Python and Vyper sources in the house style
 	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
 	$(VENV)/bin/ruff format $(PY_SOURCES)
 	$(VENV)/bin/mamushi $(VY_SOURCES)
+
+fuzz: setup  ## bounded invariant campaign (a few minutes)
+	$(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
+	$(VENV)/bin/python tests/fuzz/campaign.py --steps 3000 --seconds 240 --seed $(or $(SEED),0)
+
+fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=...
+	HYPOTHESIS_PROFILE=long $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz/test_fuzz_black_scholes.py -q
+	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),100000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0)
 
 # --- local chain ----------------------------------------------------------------
 

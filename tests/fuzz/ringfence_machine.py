@@ -1,0 +1,1243 @@
+"""The liquidation-invariant state machine: Ringfence on titanoboa against a Python model.
+
+One :class:`RingfenceMachine` run deploys nothing: the protocol is deployed once per token
+kind (:func:`deployment`) and every run works inside a ``boa.env.anchor()`` that rolls it
+back. Rules drive every user action, oracle moves, time warps, governance and the guardian;
+``@invariant()`` methods check SPEC §4 after every step.
+
+The model (:class:`Model`) is the accounting in plain Python integers: free balances, wallet
+balances, vault collateral and legs, pool cash and shares, the insurance fund, and the pool's
+book per series. Every rule first *predicts* the outcome from the model and the margin
+engine's valuation (``MarginEngine.evaluate``, which the clearing house itself calls), then
+acts, then compares. Predictions are exact to the wei; an action either succeeds as
+predicted or reverts with one of the messages predicted for it — any other revert fails the
+run (an unexpected revert of ``liquidate`` on an unhealthy vault is an invariant-3 breach).
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import functools
+import re
+import sys
+from dataclasses import dataclass, field
+
+import boa
+from boa.contracts.base_evm_contract import BoaError
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from ringfence.paths import contract_path
+from ringfence.risk_table import (
+    DAY,
+    DEFAULT_PARAMS,
+    ETH,
+    WAD,
+    clearing_house_deployer,
+    engine_deployer,
+    params_tuple,
+    pool_deployer,
+)
+
+ZERO = "0x0000000000000000000000000000000000000000"
+MAX_AGE = 3_600
+# Every FULL_SWEEP steps the invariant compares every vault, series and wallet.
+FULL_SWEEP = 10
+STRIKES = (1600, 1800, 2000, 2200, 2400)
+TENORS_DAYS = (7, 30)
+SPOT0 = 2000 * WAD
+VOL0 = 8 * 10**17
+POOL_CASH_UNITS = 2_000_000
+TRADER_CASH_UNITS = 200_000
+OI_CAP = 500 * WAD
+MAX_UTILISATION = 5 * WAD
+PPM = 10**12
+# Spot stays where every listed strike is inside the Black-Scholes domain (K/S in [1/100, 100]).
+MIN_SPOT = 100 * WAD
+MAX_SPOT = 100_000 * WAD
+MIN_VOL = 5 * 10**16
+MAX_VOL = 5 * WAD
+TRADERS = ("trader", "other_trader", "third_trader")
+LIQUIDATION_REASONS = {"clearing: healthy position", "clearing: no position", "oracle: stale price"}
+
+INVARIANTS = (
+    "isolation",
+    "conservation",
+    "liquidatable_iff_below_mm",
+    "partial_liquidation_leaves_im",
+    "loss_bounded_by_collateral",
+    "open_and_remove_leave_im",
+    "stale_oracle_blocks_risk",
+    "settlement_pays_payoff",
+    "model_matches_contracts",
+    "no_reentrancy",
+)
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def tdiv(a: int, b: int) -> int:
+    """Vyper's signed ``//``: the quotient truncated towards zero."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def payoff(is_call: bool, spot: int, strike: int) -> int:
+    return max(spot - strike, 0) if is_call else max(strike - spot, 0)
+
+
+def terms_word(strike: int, expiry: int, is_call: bool) -> int:
+    return strike | expiry << 128 | int(is_call) << 192
+
+
+_REASON = re.compile(r"^\s*([a-z0-9_]+: [^\n<>]+?)\s*$", re.M)
+
+
+def revert_reasons(error: BoaError) -> set[str]:
+    """Every module-prefixed revert message in a boa error's trace."""
+    return {m.group(1) for m in _REASON.finditer(str(error))}
+
+
+# (rule, outcome) -> count: "ok" or the expected revert message; the campaign prints it.
+OUTCOMES: collections.Counter = collections.Counter()
+
+
+class UnexpectedOutcome(AssertionError):
+    """The contract did not do what the model predicted."""
+
+
+def attempt(expected: set[str], call):
+    """Run `call`; succeed iff `expected` is empty, else revert with one of `expected`.
+
+    Returns the call's result, or None when it reverted as expected.
+    """
+    caller = sys._getframe(1).f_code.co_name
+    try:
+        result = call()
+    except BoaError as error:
+        reasons = revert_reasons(error)
+        OUTCOMES[caller, min(reasons & expected) if reasons & expected else "?"] += 1
+        if not expected:
+            raise UnexpectedOutcome(f"unexpected revert {sorted(reasons)}\n{error}") from None
+        if not reasons & expected:
+            raise UnexpectedOutcome(
+                f"reverted with {sorted(reasons)}, expected one of {sorted(expected)}"
+            ) from None
+        return None
+    if expected:
+        raise UnexpectedOutcome(f"succeeded, expected a revert with one of {sorted(expected)}")
+    OUTCOMES[caller, "ok"] += 1
+    return result
+
+
+# ---------------------------------------------------------------------- deployment
+
+
+@functools.cache
+def _partial(relative: str):
+    return boa.load_partial(str(contract_path(relative)))
+
+
+@dataclass
+class Deployment:
+    token: object
+    oracle: object
+    engine: object
+    ch: object
+    pool: object
+    decimals: int
+    reentrant: bool
+    governance: str
+    guardian: str
+    lp: str
+    liquidator: str
+    keeper: str
+    traders: tuple[str, ...]
+    series: dict[int, tuple[int, int, bool]]  # id -> (strike, expiry, is_call)
+    expiries: tuple[int, ...]
+    start: int
+
+    @property
+    def scale(self) -> int:
+        return 10 ** (18 - self.decimals)
+
+    def units(self, amount: int) -> int:
+        return amount * 10**self.decimals
+
+
+@functools.cache
+def deployment(decimals: int = 6, reentrant: bool = False) -> Deployment:
+    """The protocol on the aging oracle mock, deployed once per (decimals, token kind)."""
+    boa.env.enable_fast_mode()
+    role = boa.env.generate_address
+    governance, guardian, lp = role("governance"), role("guardian"), role("lp")
+    liquidator, keeper = role("liquidator"), role("keeper")
+    traders = tuple(role(name) for name in TRADERS)
+    with boa.env.prank(governance):
+        if reentrant:
+            token = _partial("mocks/reentrant_token_mock.vy").deploy("Evil USD", "eUSD", decimals)
+        else:
+            token = _partial("mocks/MockToken.vy").deploy("Mock USD", "mUSD", decimals)
+        oracle = _partial("mocks/aging_oracle_mock.vy").deploy(MAX_AGE)
+        engine = engine_deployer().deploy(oracle.address)
+        ch = clearing_house_deployer().deploy(
+            token.address, engine.address, guardian, MAX_UTILISATION
+        )
+        pool = pool_deployer().deploy(token.address, ch.address, "Ringfence LP", "rfLP")
+        ch.set_pool(pool.address)
+        ch.set_risk_params(ETH, params_tuple(DEFAULT_PARAMS))
+        now = boa.env.evm.patch.timestamp
+        oracle.set_price(ETH, SPOT0)
+        expiries = tuple(now + days * DAY for days in TENORS_DAYS)
+        series = {}
+        for expiry in expiries:
+            oracle.set_vol(ETH, expiry, VOL0)
+            for strike in STRIKES:
+                for is_call in (True, False):
+                    sid = ch.list_series(ETH, strike * WAD, expiry, is_call, OI_CAP)
+                    series[sid] = (strike * WAD, expiry, is_call)
+    d = Deployment(
+        token, oracle, engine, ch, pool, decimals, reentrant, governance, guardian, lp,
+        liquidator, keeper, traders, series, expiries, now,
+    )  # fmt: skip
+    cash = d.units(POOL_CASH_UNITS)
+    token.mint(lp, 2 * cash)
+    with boa.env.prank(lp):
+        token.approve(pool.address, 2**256 - 1)
+        pool.deposit(cash, lp)
+    for account in (*traders, liquidator, keeper):
+        token.mint(account, d.units(TRADER_CASH_UNITS))
+        with boa.env.prank(account):
+            token.approve(ch.address, 2**256 - 1)
+    if reentrant:
+        # Every token movement the clearing house makes calls back into it with a call
+        # that succeeds whenever the clearing house is not locked: liquidate_many([]).
+        probe = ch.liquidate_many.prepare_calldata([])
+        token.arm(ch.address, ch.address, probe)
+    return d
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class Vault:
+    owner: str
+    collateral: int
+    legs: list[list]  # [series_id, size, entry]
+
+
+@dataclass
+class Model:
+    """The accounting, in base units of the quote token (book sizes and entries in WAD)."""
+
+    wallet: dict[str, int] = field(default_factory=dict)
+    free: dict[str, int] = field(default_factory=dict)
+    vaults: dict[int, Vault] = field(default_factory=dict)
+    gone: set[int] = field(default_factory=set)
+    next_id: int = 1
+    insurance: int = 0
+    pool_cash: int = 0
+    shares: dict[str, int] = field(default_factory=dict)
+    net: dict[int, int] = field(default_factory=dict)
+    size_entry: dict[int, int] = field(default_factory=dict)
+    open_legs: dict[int, int] = field(default_factory=dict)
+    locked: int = 0
+    params: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
+    max_utilisation: int = MAX_UTILISATION
+    paused: bool = False
+    spot: int = SPOT0
+    updated: int = 0
+    settlement: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Flow:
+    """The outcome of `_wind_down` as the model computes it."""
+
+    returned: int = 0
+    shortfall: int = 0
+    reward: int = 0
+    fee: int = 0
+    pool_out: int = 0
+    pool_in: int = 0
+
+
+# ------------------------------------------------------------------------- machine
+
+
+class RingfenceMachine(RuleBasedStateMachine):
+    """Every user action, oracle move and governance change; SPEC §4 after every step."""
+
+    DECIMALS = 6
+    REENTRANT = False
+
+    def __init__(self):
+        super().__init__()
+        self.d = deployment(self.DECIMALS, self.REENTRANT)
+        # boa's anchor by hand (a generator held across steps would be closed by the GC at
+        # a random time): the EVM journal snapshot plus the block patch (timestamp).
+        self._snapshot = boa.env.evm.snapshot()
+        self._timestamp = boa.env.evm.patch.timestamp
+        self._block = boa.env.evm.patch.block_number
+        d = self.d
+        self.scale = d.scale
+        m = self.m = Model()
+        m.pool_cash = d.units(POOL_CASH_UNITS)
+        m.shares[d.lp] = d.pool.balanceOf(d.lp)
+        m.updated = d.oracle.last_update(ETH)
+        self.actors = (*d.traders, d.liquidator, d.keeper, d.lp, d.governance, d.guardian)
+        for a in self.actors:
+            m.wallet[a] = d.token.balanceOf(a)
+            m.free[a] = 0
+        # What the current step touched: compared every step; everything every FULL_SWEEP.
+        self.dirty_vaults: set[int] = set()
+        self.dirty_series: set[int] = set()
+        self.steps = 0
+        self.stale_attempts = 0
+
+    def teardown(self):
+        boa.env.evm.revert(self._snapshot)
+        boa.env.evm.patch.timestamp = self._timestamp
+        boa.env.evm.patch.block_number = self._block
+
+    # ------------------------------------------------------------- views of the model
+
+    def now(self) -> int:
+        return boa.env.evm.patch.timestamp
+
+    def fresh(self) -> bool:
+        return self.now() <= self.m.updated + MAX_AGE
+
+    def word(self) -> int:
+        return self.d.ch.risk_word(ETH)
+
+    def evaluate(self, legs):
+        """The engine's valuation of legs [(series_id, size)], or None when stale."""
+        if not self.fresh():
+            return None
+        terms = [0, 0, 0, 0]
+        sizes = [0, 0, 0, 0]
+        for i, (sid, size) in enumerate(legs):
+            strike, expiry, is_call = self.d.series[sid]
+            terms[i] = terms_word(strike, expiry, is_call)
+            sizes[i] = size
+        return self.d.engine.evaluate(ETH, len(legs), terms, sizes, self.word())
+
+    def pnl_at(self, legs, marks) -> int:
+        return sum(tdiv(size * (marks[i] - entry), WAD) for i, (_, size, entry) in enumerate(legs))
+
+    def gain_tokens(self, pnl: int) -> int:
+        return pnl // self.scale if pnl > 0 else 0
+
+    def loss_tokens(self, pnl: int) -> int:
+        return -(pnl // self.scale) if pnl < 0 else 0  # ceil(-pnl / scale)
+
+    # ------------------------------------------------------------- book bookkeeping
+
+    def _book_set(self, sid: int, old_net: int, new_net: int, delta: int) -> None:
+        self.dirty_series.add(sid)
+        strike = self.d.series[sid][0]
+        self.m.net[sid] = new_net
+        self.m.size_entry[sid] = self.m.size_entry.get(sid, 0) + delta
+        self.m.locked += abs(new_net) * strike // WAD - abs(old_net) * strike // WAD
+
+    def book_add(self, sid: int, size: int, entry: int) -> None:
+        old = self.m.net.get(sid, 0)
+        self._book_set(sid, old, old + size, tdiv(size * entry, WAD))
+        self.m.open_legs[sid] = self.m.open_legs.get(sid, 0) + 1
+
+    def book_remove(self, sid: int, size: int, entry: int) -> None:
+        old = self.m.net.get(sid, 0)
+        self._book_set(sid, old, old - size, -tdiv(size * entry, WAD))
+        self.m.open_legs[sid] -= 1
+
+    def book_resize(self, sid: int, old_size: int, new_size: int, entry: int) -> None:
+        old = self.m.net.get(sid, 0)
+        delta = tdiv(new_size * entry, WAD) - tdiv(old_size * entry, WAD)
+        self._book_set(sid, old, old - old_size + new_size, delta)
+
+    def wind_down(self, owner, collateral, pnl, reward, fee, liquidator) -> Flow:
+        """`ClearingHouse._wind_down`, step by step, applied to the model."""
+        m = self.m
+        f = Flow()
+        cash = collateral
+        to_pool = debt = 0
+        gain = self.gain_tokens(pnl)
+        if gain:
+            assert m.pool_cash >= gain, "model: the pool cannot pay this gain"
+            m.pool_cash -= gain
+            f.pool_out += gain
+            cash += gain
+        loss = self.loss_tokens(pnl)
+        if loss:
+            to_pool = min(cash, loss)
+            cash -= to_pool
+            debt = loss - to_pool
+        f.reward = min(cash, reward)
+        cash -= f.reward
+        reward_short = reward - f.reward
+        f.fee = min(cash, fee)
+        cash -= f.fee
+        f.shortfall = debt + reward_short
+        insurance = m.insurance + f.fee
+        if f.shortfall:
+            cover = min(insurance, reward_short)
+            insurance -= cover
+            f.reward += cover
+            reward_short -= cover
+            cover_debt = min(insurance, debt)
+            insurance -= cover_debt
+            to_pool += cover_debt
+        m.insurance = insurance
+        if reward_short:
+            from_receipts = min(to_pool, reward_short)
+            to_pool -= from_receipts
+            f.reward += from_receipts
+            rest = reward_short - from_receipts
+            if rest:
+                paid = min(rest, m.pool_cash)
+                m.pool_cash -= paid
+                f.pool_out += paid
+                f.reward += paid
+        if to_pool:
+            m.pool_cash += to_pool
+            f.pool_in += to_pool
+        if f.reward:
+            m.free[liquidator] += f.reward
+        f.returned = cash
+        m.free[owner] += cash
+        return f
+
+    def drop_vault(self, pid: int) -> Vault:
+        self.dirty_vaults.add(pid)
+        v = self.m.vaults.pop(pid)
+        self.m.gone.add(pid)
+        return v
+
+    # ------------------------------------------------------------------ strategies
+
+    def pick_vault(self, data):
+        if not self.m.vaults:
+            return None
+        pid = data.draw(st.sampled_from(sorted(self.m.vaults)), label="position_id")
+        self.dirty_vaults.add(pid)
+        return pid
+
+    # ====================================================================== rules
+
+    @initialize(
+        seeds=st.lists(st.integers(0, TRADER_CASH_UNITS // 2), min_size=3, max_size=3),
+    )
+    def seed_free_balances(self, seeds):
+        """Each trader starts with a free balance (whole units), so most opens can happen."""
+        for trader, amount in zip(self.d.traders, seeds, strict=True):
+            if amount:
+                self._deposit(trader, self.d.units(amount))
+
+    def _deposit(self, actor: str, amount: int) -> None:
+        expected = set()
+        if amount == 0:
+            expected.add("clearing: zero amount")
+        if amount > self.m.wallet[actor]:
+            expected.add("erc20: transfer amount exceeds balance")
+        with boa.env.prank(actor):
+            done = attempt(expected, lambda: self.d.ch.deposit(amount))
+        if not expected:
+            self.m.wallet[actor] -= amount
+            self.m.free[actor] += amount
+        return done
+
+    @rule(data=st.data(), amount=st.one_of(st.just(0), st.just(1), st.integers(0, 10**12)))
+    def deposit(self, data, amount):
+        actor = data.draw(st.sampled_from((*self.d.traders, self.d.liquidator)), label="actor")
+        self._deposit(actor, amount)
+
+    @rule(data=st.data(), mode=st.sampled_from(["zero", "one", "all", "all+1", "some"]))
+    def withdraw(self, data, mode):
+        actor = data.draw(st.sampled_from(self.actors), label="actor")
+        free = self.m.free[actor]
+        amount = {"zero": 0, "one": 1, "all": free, "all+1": free + 1}.get(mode)
+        if amount is None:
+            amount = data.draw(st.integers(0, max(free, 1)), label="amount")
+        expected = set()
+        if amount == 0:
+            expected.add("clearing: zero amount")
+        elif amount > free:
+            expected.add("clearing: insufficient free balance")
+        with boa.env.prank(actor):
+            attempt(expected, lambda: self.d.ch.withdraw(amount))
+        if not expected:
+            self.m.free[actor] -= amount
+            self.m.wallet[actor] += amount
+
+    @rule(data=st.data())
+    def fund_insurance(self, data):
+        funded = [t for t in self.d.traders if self.m.free[t]] or list(self.d.traders)
+        actor = data.draw(st.sampled_from(funded), label="actor")
+        free = self.m.free[actor]
+        amount = data.draw(st.integers(0, min(free, self.d.units(1_000)) + 1), label="amount")
+        expected = set()
+        if amount == 0:
+            expected.add("clearing: zero amount")
+        elif amount > free:
+            expected.add("clearing: insufficient free balance")
+        with boa.env.prank(actor):
+            attempt(expected, lambda: self.d.ch.fund_insurance(amount))
+        if not expected:
+            self.m.free[actor] -= amount
+            self.m.insurance += amount
+
+    # ---------------------------------------------------------------- positions
+
+    def _draw_size(self, data) -> int:
+        min_size = self.m.params["min_size"]
+        # Mostly tradeable sizes; dust, sub-minimum and cap-sized ones a fifth of the time.
+        kinds = ["normal"] * 8 + ["small"] * 2 + ["dust", "below_min", "cap"]
+        kind = data.draw(st.sampled_from(kinds))
+        if kind == "dust":
+            size = min_size
+        elif kind == "below_min":
+            size = data.draw(st.integers(1, max(min_size - 1, 1)))
+        elif kind == "small":
+            size = data.draw(st.integers(min_size, 10 * min_size))
+        elif kind == "normal":
+            size = data.draw(st.integers(10**16, 20 * WAD))
+        else:
+            size = data.draw(st.sampled_from([OI_CAP, OI_CAP + 1, OI_CAP // 2]))
+        return size if data.draw(st.booleans(), label="long") else -size
+
+    @rule(data=st.data())
+    def open_position(self, data):
+        d, m = self.d, self.m
+        owner = data.draw(st.sampled_from(d.traders), label="owner")
+        n = data.draw(st.integers(1, 4), label="n_legs")
+        sids = data.draw(
+            st.lists(st.sampled_from(sorted(d.series)), min_size=n, max_size=n, unique=True),
+            label="series",
+        )
+        legs = [(sid, self._draw_size(data)) for sid in sids]
+        now = self.now()
+        expected = set()
+        if m.paused:
+            expected.add("clearing: paused")
+        for _, size in legs:
+            if abs(size) < m.params["min_size"]:
+                expected.add("clearing: size below minimum")
+        for sid, _ in legs:
+            if d.series[sid][1] <= now:
+                expected.add("clearing: series expired")
+        pr = None
+        if not expected:
+            pr = self.evaluate(legs)
+            if pr is None:
+                expected.add("oracle: stale price")
+        cost = 0
+        entries = []
+        if pr is not None:
+            spread_vol = m.params["spread_vol"]
+            for i, (_, size) in enumerate(legs):
+                spread = spread_vol * pr.vegas[i] // WAD
+                mark = pr.marks[i]
+                entry = mark + spread if size > 0 else mark - min(spread, mark)
+                entries.append(entry)
+                cost += abs(size) * abs(entry - mark) // WAD
+        cost_tokens = -(-cost // self.scale)
+        need = -(-(cost + (pr.initial if pr else 0)) // self.scale)
+        mode = data.draw(
+            st.sampled_from(["rich"] * 4 + ["im+1", "im"] * 2 + ["one_wei", "im-1", "all_free"]),
+            label="collateral",
+        )
+        collateral = {
+            "one_wei": 1,
+            "im-1": max(need - 1, 0),
+            "im": need,
+            "im+1": need + 1,
+            "rich": 3 * need + d.units(10),
+            "all_free": m.free[owner],
+        }[mode]
+        max_cost = data.draw(
+            st.sampled_from([2**256 - 1] * 4 + [cost_tokens] * 2 + [max(cost_tokens - 1, 0)]),
+            label="max_cost",
+        )
+        if pr is not None:
+            if cost_tokens > max_cost:
+                expected.add("clearing: cost above max")
+            if collateral * self.scale - cost < pr.initial:
+                expected.add("clearing: collateral below initial margin")
+            locked = m.locked
+            nets = dict(m.net)
+            for sid, size in legs:
+                old = nets.get(sid, 0)
+                new = old + size
+                if abs(new) > abs(old) and abs(new) > OI_CAP:
+                    expected.add("clearing: open interest cap")
+                strike = d.series[sid][0]
+                locked += abs(new) * strike // WAD - abs(old) * strike // WAD
+                nets[sid] = new
+            if locked > m.locked and locked > m.pool_cash * self.scale * m.max_utilisation // WAD:
+                expected.add("clearing: pool utilisation")
+            if collateral > m.free[owner]:
+                expected.add("clearing: insufficient free balance")
+        with boa.env.prank(owner):
+            pid = attempt(expected, lambda: d.ch.open_position(list(legs), collateral, max_cost))
+        if expected:
+            return
+        assert pid == m.next_id, "position ids must be sequential and never reused"
+        m.next_id += 1
+        m.free[owner] -= collateral
+        vault_legs = []
+        for (sid, size), entry in zip(legs, entries, strict=True):
+            self.book_add(sid, size, entry)
+            vault_legs.append([sid, size, entry])
+        m.vaults[pid] = Vault(owner, collateral, vault_legs)
+        self.dirty_vaults.add(pid)
+        # SPEC 4.6: the opened vault has equity >= IM.
+        equity, initial, _ = d.ch.health(pid)
+        assert equity >= initial, f"open left equity {equity} < IM {initial}"
+
+    @rule(data=st.data(), mode=st.sampled_from(["one_wei", "some", "all_free", "zero"]))
+    def add_collateral(self, data, mode):
+        pid = self.pick_vault(data)
+        if pid is None:
+            return
+        d, m = self.d, self.m
+        v = m.vaults[pid]
+        caller = data.draw(st.sampled_from([v.owner, v.owner, d.liquidator]), label="caller")
+        free = m.free[caller]
+        amount = {"one_wei": 1, "all_free": free, "zero": 0}.get(mode)
+        if amount is None:
+            amount = data.draw(st.integers(1, max(free, 1)), label="amount")
+        expected = set()
+        if caller != v.owner:
+            expected.add("clearing: not owner")
+        elif amount == 0:
+            expected.add("clearing: zero amount")
+        elif amount > free:
+            expected.add("clearing: insufficient free balance")
+        with boa.env.prank(caller):
+            attempt(expected, lambda: d.ch.add_collateral(pid, amount))
+        if not expected:
+            m.free[caller] -= amount
+            v.collateral += amount
+
+    @rule(data=st.data(), offset=st.sampled_from([-1, 0, 1]))
+    def top_up_to_maintenance(self, data, offset):
+        """Adversarial: bring an unhealthy vault to equity == MM (+- one base unit)."""
+        pid = self.pick_vault(data)
+        if pid is None or not self.fresh():
+            return
+        d, m = self.d, self.m
+        v = m.vaults[pid]
+        equity, _, mm = d.ch.health(pid)
+        if equity >= mm:
+            return
+        amount = -(-(mm - equity) // self.scale) + offset
+        if amount <= 0 or amount > m.free[v.owner]:
+            return
+        with boa.env.prank(v.owner):
+            d.ch.add_collateral(pid, amount)
+        m.free[v.owner] -= amount
+        v.collateral += amount
+
+    @rule(data=st.data(), mode=st.sampled_from(["one_wei", "to_im", "to_im+1", "some", "all"]))
+    def remove_collateral(self, data, mode):
+        pid = self.pick_vault(data)
+        if pid is None:
+            return
+        d, m = self.d, self.m
+        v = m.vaults[pid]
+        caller = data.draw(st.sampled_from([v.owner, v.owner, d.keeper]), label="caller")
+        legs = [(sid, size) for sid, size, _ in v.legs]
+        pr = self.evaluate(legs)
+        pnl = self.pnl_at(v.legs, pr.marks) if pr is not None else 0
+        room = 0
+        if pr is not None:
+            room = max((v.collateral * self.scale + pnl - pr.initial) // self.scale, 0)
+        amount = {
+            "one_wei": 1,
+            "to_im": room,
+            "to_im+1": room + 1,
+            "all": v.collateral,
+        }.get(mode)
+        if amount is None:
+            amount = data.draw(st.integers(0, max(v.collateral, 1)), label="amount")
+        expected = set()
+        if m.paused:
+            expected.add("clearing: paused")
+        elif caller != v.owner:
+            expected.add("clearing: not owner")
+        elif amount == 0:
+            expected.add("clearing: zero amount")
+        elif amount > v.collateral:
+            expected.add("clearing: above collateral")
+        elif pr is None:
+            expected.add("oracle: stale price")
+            self.stale_attempts += 1
+        elif (v.collateral - amount) * self.scale + pnl < pr.initial:
+            expected.add("clearing: below initial margin")
+        with boa.env.prank(caller):
+            attempt(expected, lambda: d.ch.remove_collateral(pid, amount))
+        if expected:
+            return
+        v.collateral -= amount
+        m.free[caller] += amount
+        equity, initial, _ = d.ch.health(pid)
+        assert equity >= initial, f"remove_collateral left equity {equity} < IM {initial}"
+
+    @rule(data=st.data(), tight=st.booleans())
+    def close_position(self, data, tight):
+        pid = self.pick_vault(data)
+        if pid is None:
+            return
+        d, m = self.d, self.m
+        v = m.vaults[pid]
+        caller = data.draw(st.sampled_from([v.owner, v.owner, d.liquidator]), label="caller")
+        pr = self.evaluate([(sid, size) for sid, size, _ in v.legs])
+        expected = set()
+        pnl = cost = 0
+        if caller != v.owner:
+            expected.add("clearing: not owner")
+        elif pr is None:
+            expected.add("oracle: stale price")
+        else:
+            spread_vol = m.params["spread_vol"]
+            for i, (_, size, entry) in enumerate(v.legs):
+                spread = spread_vol * pr.vegas[i] // WAD
+                mark = pr.marks[i]
+                exit_ = mark - min(spread, mark) if size > 0 else mark + spread
+                cost += abs(size) * abs(mark - exit_) // WAD
+                pnl += tdiv(size * (exit_ - entry), WAD)
+        cost_tokens = -(-cost // self.scale)
+        max_cost = max(cost_tokens - 1, 0) if tight else cost_tokens
+        if not expected and cost_tokens > max_cost:
+            expected.add("clearing: cost above max")
+        if not expected and self.gain_tokens(pnl) > m.pool_cash:
+            expected.add("clearing: pool cannot pay")
+        owner_free = m.free[v.owner]
+        with boa.env.prank(caller):
+            got = attempt(expected, lambda: d.ch.close_position(pid, max_cost))
+        if expected:
+            return
+        assert got == pnl, f"close pnl {got} != model {pnl}"
+        for sid, size, entry in v.legs:
+            self.book_remove(sid, size, entry)
+        self.drop_vault(pid)
+        flow = self.wind_down(v.owner, v.collateral, pnl, 0, 0, ZERO)
+        # SPEC 4.5: the owner's free balance is never debited by a vault's loss.
+        assert m.free[v.owner] >= owner_free
+        assert flow.returned <= v.collateral + self.gain_tokens(pnl)
+
+    def _predict_liquidation(self, pid: int):
+        """(expected reasons, fraction, plan) for liquidating `pid` now."""
+        m = self.m
+        if pid not in m.vaults:
+            return {"clearing: no position"}, 0, None
+        v = m.vaults[pid]
+        pr = self.evaluate([(sid, size) for sid, size, _ in v.legs])
+        if pr is None:
+            return {"oracle: stale price"}, 0, None
+        pnl = self.pnl_at(v.legs, pr.marks)
+        equity = v.collateral * self.scale + pnl
+        if equity >= pr.maintenance:
+            return {"clearing: healthy position"}, 0, None
+        p = m.params
+        reward_rate = p["liquidation_reward"] // PPM * PPM
+        fee_rate = p["insurance_fee"] // PPM * PPM
+        buffer = 4 * self.scale + pr.initial // 10**6
+        base = pr.maintenance * (reward_rate + fee_rate) // WAD
+        if pr.initial <= base or equity <= 0:
+            fraction = WAD
+        else:
+            need = pr.initial + buffer - equity
+            fraction = 0 if need <= 0 else min(-(-need * WAD // (pr.initial - base)), WAD)
+        assert fraction != 0, "an unhealthy vault must need some liquidation"
+        if fraction < WAD:
+            closed = []
+            ok = True
+            part_pnl = 0
+            for i, (_, size, entry) in enumerate(v.legs):
+                part = -(-abs(size) * fraction // WAD)
+                if abs(size) - part < p["min_size"]:
+                    ok = False
+                    break
+                c = part if size > 0 else -part
+                closed.append(c)
+                part_pnl += tdiv(c * (pr.marks[i] - entry), WAD)
+            if ok:
+                charged = pr.maintenance * fraction // WAD
+                reward = charged * reward_rate // WAD // self.scale
+                fee = charged * fee_rate // WAD // self.scale
+                gain, loss = self.gain_tokens(part_pnl), self.loss_tokens(part_pnl)
+                if v.collateral + gain >= loss + reward + fee:
+                    plan = ("partial", closed, part_pnl, reward, fee, gain, loss)
+                    return set(), fraction, plan
+        reward = pr.maintenance * reward_rate // WAD // self.scale
+        fee = pr.maintenance * fee_rate // WAD // self.scale
+        return set(), WAD, ("full", pnl, reward, fee)
+
+    def _apply_liquidation(self, pid: int, plan, liquidator: str) -> None:
+        m = self.m
+        self.dirty_vaults.add(pid)
+        v = m.vaults[pid]
+        owner_free = m.free[v.owner]
+        if plan[0] == "partial":
+            _, closed, part_pnl, reward, fee, gain, loss = plan
+            for leg, c in zip(v.legs, closed, strict=True):
+                sid, size, entry = leg
+                self.book_resize(sid, size, size - c, entry)
+                leg[1] = size - c
+            v.collateral = v.collateral + gain - loss - reward - fee
+            m.pool_cash += loss - gain
+            m.free[liquidator] += reward
+            m.insurance += fee
+            # SPEC 4.4: the rest of the vault has equity >= IM.
+            equity, initial, _ = self.d.ch.health(pid)
+            assert equity >= initial, f"partial liquidation left equity {equity} < IM {initial}"
+        else:
+            _, pnl, reward, fee = plan
+            for sid, size, entry in v.legs:
+                self.book_remove(sid, size, entry)
+            self.drop_vault(pid)
+            self.wind_down(v.owner, v.collateral, pnl, reward, fee, liquidator)
+        if liquidator != v.owner:
+            assert m.free[v.owner] >= owner_free, "SPEC 4.5: owner's free balance debited"
+
+    @rule(data=st.data(), any_id=st.sampled_from([False, False, False, True]))
+    def liquidate(self, data, any_id):
+        d = self.d
+        if any_id or not self.m.vaults:
+            pid = data.draw(st.integers(0, self.m.next_id + 1), label="position_id")
+        else:
+            pid = self.pick_vault(data)
+        caller = data.draw(st.sampled_from(self.actors), label="liquidator")
+        expected, fraction, plan = self._predict_liquidation(pid)
+        if expected == {"oracle: stale price"}:
+            self.stale_attempts += 1
+        with boa.env.prank(caller):
+            got = attempt(expected, lambda: d.ch.liquidate(pid))
+        if expected:
+            return
+        assert got == fraction, f"liquidated fraction {got} != model {fraction}"
+        self._apply_liquidation(pid, plan, caller)
+
+    @rule(data=st.data())
+    def liquidate_many(self, data):
+        d, m = self.d, self.m
+        ids = data.draw(
+            st.lists(st.integers(0, m.next_id), max_size=6, unique=True), label="position_ids"
+        )
+        plans = []
+        expected = set()
+        if any(pid in m.vaults for pid in ids) and not self.fresh():
+            expected.add("oracle: stale price")
+        else:
+            for pid in ids:
+                reasons, _, plan = self._predict_liquidation(pid)
+                if not reasons:
+                    plans.append((pid, plan))
+        with boa.env.prank(d.keeper):
+            got = attempt(expected, lambda: d.ch.liquidate_many(ids))
+        if expected:
+            return
+        assert got == len(plans)
+        # Vaults are independent (SPEC 4.1): predicting each against the pre-state is exact
+        # except for the pool's cash, which the model threads through in order.
+        for pid, plan in plans:
+            self._apply_liquidation(pid, plan, d.keeper)
+
+    def _settle_pnl(self, v: Vault):
+        """(reasons, pnl) of settling `v` now."""
+        pnl = 0
+        for sid, size, entry in v.legs:
+            strike, expiry, is_call = self.d.series[sid]
+            if expiry > self.now():
+                return {"clearing: not expired"}, 0
+            price = self.m.settlement.get(expiry, 0)
+            if price == 0:
+                return {"clearing: no settlement price"}, 0
+            pnl += tdiv(size * (payoff(is_call, price, strike) - entry), WAD)
+        return set(), pnl
+
+    @rule(data=st.data())
+    def settle(self, data):
+        d, m = self.d, self.m
+        pid = self.pick_vault(data)
+        if pid is None:
+            pid = data.draw(st.integers(0, m.next_id), label="position_id")
+        caller = data.draw(st.sampled_from(self.actors), label="caller")
+        if pid not in m.vaults:
+            expected, pnl = {"clearing: no position"}, 0
+        else:
+            expected, pnl = self._settle_pnl(m.vaults[pid])
+        with boa.env.prank(caller):
+            got = attempt(expected, lambda: d.ch.settle(pid))
+        if expected:
+            return
+        # SPEC 4.8: settlement pays exactly the payoff at the settlement price.
+        assert got == pnl, f"settle pnl {got} != payoff model {pnl}"
+        v = self.drop_vault(pid)
+        for sid, size, entry in v.legs:
+            self.book_remove(sid, size, entry)
+        self.wind_down(v.owner, v.collateral, pnl, 0, 0, ZERO)
+        assert len(d.ch.position(pid).legs) == 0, "SPEC 4.8: a settled vault is empty"
+
+    @precondition(lambda self: bool(self.m.vaults))
+    @rule()
+    def settle_many(self):
+        d, m = self.d, self.m
+        ids = sorted(m.vaults)[:50]
+        plans = [(pid, pnl) for pid in ids for r, pnl in [self._settle_pnl(m.vaults[pid])] if not r]
+        with boa.env.prank(d.keeper):
+            got = d.ch.settle_many(ids)
+        assert got == len(plans)
+        for pid, pnl in plans:
+            v = self.drop_vault(pid)
+            for sid, size, entry in v.legs:
+                self.book_remove(sid, size, entry)
+            self.wind_down(v.owner, v.collateral, pnl, 0, 0, ZERO)
+
+    # --------------------------------------------------------------- oracle and time
+
+    @rule(move=st.one_of(st.integers(-60, 60), st.sampled_from([-60, -30, -10, 10, 30, 60])))
+    def move_spot(self, move):
+        """Spot jumps by `move` percent (clamped to the listed strikes' BS domain)."""
+        m = self.m
+        m.spot = min(max(m.spot * (100 + move) // 100, MIN_SPOT), MAX_SPOT)
+        self.d.oracle.set_price(ETH, m.spot)
+        m.updated = self.now()
+
+    @rule(data=st.data(), factor=st.integers(30, 400))
+    def move_vol(self, data, factor):
+        """The ATM vol of one expiry is multiplied by `factor` / 100 (x0.3 to x4)."""
+        d = self.d
+        expiry = data.draw(st.sampled_from(d.expiries), label="expiry")
+        vol = d.oracle.vol(ETH, 0, expiry) if self.fresh() else VOL0
+        vol = min(max(vol * factor // 100, MIN_VOL), MAX_VOL)
+        d.oracle.set_vol(ETH, expiry, vol)
+
+    @rule(data=st.data(), factor=st.integers(50, 250))
+    def move_smile(self, data, factor):
+        """One strike's vol moves away from the ATM vol (a smile or skew change)."""
+        d = self.d
+        sid = data.draw(st.sampled_from(sorted(d.series)), label="series")
+        strike, expiry, _ = d.series[sid]
+        atm = d.oracle.vol(ETH, 0, expiry) if self.fresh() else VOL0
+        vol = min(max(atm * factor // 100, MIN_VOL), MAX_VOL)
+        d.oracle.set_strike_vol(ETH, expiry, strike, vol)
+
+    @rule(
+        kind=st.sampled_from(["small", "to_max_age", "past_max_age", "to_expiry", "past_expiry"]),
+        seconds=st.integers(1, 1_800),
+    )
+    def warp(self, kind, seconds):
+        """Time passes: a little, to exactly the oracle's max_age, past it, or across an expiry."""
+        m = self.m
+        now = self.now()
+        if kind == "small":
+            target = now + seconds
+        elif kind == "to_max_age":
+            target = max(m.updated + MAX_AGE, now)
+        elif kind == "past_max_age":
+            target = max(m.updated + MAX_AGE + 1, now)
+        else:
+            upcoming = [e for e in self.d.expiries if e >= now]
+            if not upcoming:
+                target = now + seconds
+            else:
+                target = upcoming[0] if kind == "to_expiry" else upcoming[0] + seconds
+        if target > now:
+            boa.env.time_travel(seconds=target - now)
+
+    @precondition(lambda self: any(e <= self.now() for e in self.d.expiries))
+    @rule()
+    def fix_settlement_prices(self):
+        """The oracle fixes the settlement price of every expired expiry at the current spot."""
+        for expiry in self.d.expiries:
+            if expiry <= self.now() and expiry not in self.m.settlement:
+                self.d.oracle.set_settlement_price(ETH, expiry, self.m.spot)
+                self.m.settlement[expiry] = self.m.spot
+
+    # -------------------------------------------------------------------- pool (LPs)
+
+    @rule(units=st.one_of(st.just(0), st.integers(1, 100_000)))
+    def lp_deposit(self, units):
+        d, m = self.d, self.m
+        assets = min(d.units(units), m.wallet[d.lp])
+        expected = set()
+        preview = None
+        try:
+            preview = d.pool.previewDeposit(assets)
+        except BoaError as error:
+            # NAV counts the traders' P&L: a stale oracle blocks deposits (SPEC 4.7).
+            expected |= revert_reasons(error)
+            assert "oracle: stale price" in expected and not self.fresh(), str(error)
+        if preview == 0:
+            expected.add("pool: zero shares")
+        with boa.env.prank(d.lp):
+            shares = attempt(expected, lambda: d.pool.deposit(assets, d.lp))
+        if expected:
+            return
+        assert shares == preview
+        m.wallet[d.lp] -= assets
+        m.pool_cash += assets
+        m.shares[d.lp] += shares
+
+    @rule(fraction=st.integers(0, 100))
+    def lp_redeem(self, fraction):
+        d, m = self.d, self.m
+        shares = m.shares[d.lp] * fraction // 100
+        expected = set()
+        assets = None
+        try:
+            assets = d.pool.previewRedeem(shares)
+        except BoaError as error:
+            expected |= revert_reasons(error)
+            assert "oracle: stale price" in expected and not self.fresh(), str(error)
+        if assets is not None:
+            if assets == 0:
+                expected.add("pool: zero assets")
+            elif assets > d.pool.free_cash():
+                expected.add("pool: utilisation")
+        with boa.env.prank(d.lp):
+            got = attempt(expected, lambda: d.pool.redeem(shares, d.lp, d.lp))
+        if expected:
+            return
+        assert got == assets
+        m.wallet[d.lp] += assets
+        m.pool_cash -= assets
+        m.shares[d.lp] -= shares
+
+    # ------------------------------------------------------------ governance, guardian
+
+    @rule(
+        spot_shock=st.integers(10_000, 500_000),
+        vol_shock=st.integers(0, 2_000_000),
+        im_factor=st.integers(1_050_000, 3_000_000),
+        min_short_margin=st.integers(0, 500_000),
+        liquidation_reward=st.integers(0, 200_000),
+        insurance_fee=st.integers(0, 200_000),
+        spread_vol=st.integers(0, 100_000),
+        rate=st.integers(-100_000, 200_000),
+        min_size=st.sampled_from([10**12, 10**15, 10**16]),
+        out_of_bounds=st.booleans(),
+    )
+    def set_risk_params(self, out_of_bounds, **ppm):
+        """Governance moves every parameter within (or, rejected, just outside) its bounds."""
+        params = {k: v * PPM for k, v in ppm.items() if k != "min_size"}
+        params["min_size"] = ppm["min_size"]
+        expected = set()
+        if out_of_bounds:
+            params["spot_shock"] = 500_001 * PPM
+            expected.add("margin: spot_shock")
+        with boa.env.prank(self.d.governance):
+            attempt(expected, lambda: self.d.ch.set_risk_params(ETH, params_tuple(params)))
+        if not expected:
+            self.m.params = params
+
+    @rule(stress=st.sampled_from([(500_000, 2_000_000, 500_000), (300_000, 500_000, 200_000)]))
+    def tighten_margin(self, stress):
+        """Governance raises the stresses to (or near) their hard limits: open vaults fall
+        below their new MM, so liquidations (partial, whole, bad debt) get exercised."""
+        spot_shock, vol_shock, min_short = stress
+        params = dict(self.m.params)
+        params.update(
+            spot_shock=spot_shock * PPM, vol_shock=vol_shock * PPM, min_short_margin=min_short * PPM
+        )
+        with boa.env.prank(self.d.governance):
+            self.d.ch.set_risk_params(ETH, params_tuple(params))
+        self.m.params = params
+
+    @rule(value=st.one_of(st.integers(WAD, 20 * WAD), st.integers(1, 20 * WAD)))
+    def set_max_utilisation(self, value):
+        with boa.env.prank(self.d.governance):
+            self.d.ch.set_max_utilisation(value)
+        self.m.max_utilisation = value
+
+    @rule(data=st.data(), paused=st.sampled_from([True, False, False]))
+    def pause(self, data, paused):
+        d = self.d
+        callers = [d.guardian, d.governance, d.governance, d.traders[0]]
+        caller = data.draw(st.sampled_from(callers), label="by")
+        expected = set()
+        if paused and caller not in (d.guardian, d.governance):
+            expected.add("clearing: not guardian")
+        if not paused and caller != d.governance:
+            expected.add("ownable: caller is not the owner")
+        with boa.env.prank(caller):
+            attempt(expected, lambda: d.ch.set_paused(paused))
+        if not expected:
+            self.m.paused = paused
+
+    # ================================================================== invariants
+
+    @invariant()
+    def model_matches_contracts(self):
+        """Every balance, vault and book entry equals the model, to the wei (SPEC 4.1).
+
+        Free balances, the insurance fund, pool cash and shares, and the locked notional
+        are compared after every step; vaults and series the step touched too, and every
+        vault and series each FULL_SWEEP steps, so an action that changed anything it did
+        not touch is caught (isolation).
+        """
+        d, m = self.d, self.m
+        ch = d.ch
+        self.steps += 1
+        for a in self.actors:
+            assert ch.free_balance(a) == m.free[a], f"free balance of {a}"
+        assert ch.insurance_fund() == m.insurance, "insurance fund"
+        assert d.token.balanceOf(d.pool.address) == m.pool_cash, "pool cash"
+        assert d.pool.balanceOf(d.lp) == m.shares[d.lp], "LP shares"
+        assert ch.next_position_id() == m.next_id
+        assert ch.locked_notional() == m.locked, "locked notional"
+        assert ch.paused() == m.paused
+        full = self.steps % FULL_SWEEP == 0
+        pids = set(m.vaults) | m.gone if full else self.dirty_vaults
+        for pid in sorted(pids):
+            p = ch.position(pid)
+            v = m.vaults.get(pid)
+            if v is None:
+                assert p.collateral == 0 and len(p.legs) == 0, f"closed vault {pid} not empty"
+                continue
+            assert p.owner == v.owner and p.collateral == v.collateral, f"vault {pid}"
+            assert [tuple(leg) for leg in p.legs] == [tuple(leg) for leg in v.legs], f"legs {pid}"
+        for sid in sorted(set(m.open_legs) if full else self.dirty_series):
+            assert ch.series_net_size(sid) == m.net[sid], f"net size of series {sid}"
+            assert ch.series_size_entry(sid) == m.size_entry[sid], f"size*entry of {sid}"
+            assert ch.series_open_legs(sid) == m.open_legs[sid], f"open legs of {sid}"
+        if full:
+            for a in self.actors:
+                assert d.token.balanceOf(a) == m.wallet[a], f"wallet of {a}"
+        self.dirty_vaults.clear()
+        self.dirty_series.clear()
+
+    @invariant()
+    def conservation(self):
+        """SPEC 4.2: the clearing house holds exactly free + vaults + insurance (as the model
+        counts them, which the previous invariant ties to the contract); no token is created
+        or lost anywhere (wallets + clearing house + pool = supply)."""
+        d, m = self.d, self.m
+        held = d.token.balanceOf(d.ch.address)
+        books = sum(m.free.values()) + m.insurance + sum(v.collateral for v in m.vaults.values())
+        assert held == books, f"clearing house holds {held}, books say {books}"
+        outside = sum(m.wallet.values()) + m.pool_cash
+        assert d.token.totalSupply() == outside + held
+
+    @invariant()
+    def liquidatable_iff_below_mm(self):
+        """SPEC 4.3 / 4.7 (views): is_liquidatable == (equity < MM); stale reads revert."""
+        if not self.m.vaults:
+            return
+        pid = max(self.m.vaults)
+        if not self.fresh():
+            try:
+                self.d.ch.is_liquidatable(pid)
+            except BoaError as error:
+                assert "oracle: stale price" in revert_reasons(error)
+                return
+            raise AssertionError("is_liquidatable read a stale oracle")
+        equity, _, mm = self.d.ch.health(pid)
+        assert self.d.ch.is_liquidatable(pid) == (equity < mm)
+
+    @invariant()
+    def no_reentrancy(self):
+        """No callback from the token into the clearing house ever got in."""
+        if self.d.reentrant:
+            assert self.d.token.successes() == 0, "a reentrant call succeeded"
+
+
+# -------------------------------------------------------------------- record / replay
+
+
+class RecordingData:
+    """Stands in for hypothesis' ``st.data()`` and records every value drawn; an account
+    is recorded by its role (``("actor", index)``), since addresses differ between runs."""
+
+    def __init__(self, data, log: list, actors):
+        self._data = data
+        self._log = log
+        self._actors = actors
+
+    def draw(self, strategy, label=None):
+        value = self._data.draw(strategy, label=label)
+        self._log.append(("actor", self._actors.index(value)) if value in self._actors else value)
+        return value
+
+
+class ReplayData:
+    """Returns recorded draws in order: replays a step without hypothesis."""
+
+    def __init__(self, values: list, actors):
+        self._values = list(values)
+        self._actors = actors
+
+    def draw(self, strategy, label=None):
+        value = self._values.pop(0)
+        if isinstance(value, tuple) and value[:1] == ("actor",):
+            return self._actors[value[1]]
+        return value
+
+
+INVARIANT_NAMES = (
+    "model_matches_contracts",
+    "conservation",
+    "liquidatable_iff_below_mm",
+    "no_reentrancy",
+)
+
+
+def instrument(machine_cls, counts, runs: list) -> None:
+    """Wrap every rule of `machine_cls` to count it and record its arguments (and draws).
+
+    `runs[-1]` is the step list of the latest run: after a failure hypothesis re-runs the
+    shrunk example last, so it is the minimal failing sequence.
+    """
+    original_init = machine_cls.__init__
+
+    def init(self):
+        runs.append([])
+        original_init(self)
+
+    machine_cls.__init__ = init
+    state = machine_cls.setup_state()
+    for rules in (state.rules, state.initializers):
+        rules[:] = [_counted(copy.copy(r), counts, runs) for r in rules]
+
+
+def _counted(r, counts, runs):
+    """A copy of rule `r` whose function counts and records its calls."""
+    function = r.function
+
+    def wrapped(self, **kwargs):
+        record = {}
+        for key, value in kwargs.items():
+            if key == "data":
+                draws: list = []
+                kwargs[key] = RecordingData(value, draws, list(self.actors))
+                record[key] = draws
+            else:
+                record[key] = value
+        runs[-1].append((function.__name__, record))
+        counts[function.__name__] += 1
+        return function(self, **kwargs)
+
+    object.__setattr__(r, "function", wrapped)
+    return r
+
+
+def replay(machine_cls, steps) -> None:
+    """Run recorded `steps` [(rule, kwargs)] on a fresh machine, checking every invariant."""
+    machine = machine_cls()
+    try:
+        for name in INVARIANT_NAMES:
+            getattr(machine, name)()
+        for rule_name, kwargs in steps:
+            actors = list(machine.actors)
+            call = {k: ReplayData(v, actors) if k == "data" else v for k, v in kwargs.items()}
+            getattr(machine, rule_name)(**call)
+            for name in INVARIANT_NAMES:
+                getattr(machine, name)()
+    finally:
+        machine.teardown()
