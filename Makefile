@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_SOURCES := ringfence oracle keeper scripts tests conftest.py
 VY_SOURCES := contracts
 
-.PHONY: help setup test test-unit test-integration lint format node clean bench fuzz fuzz-long
+.PHONY: help setup test test-unit test-integration lint format node clean bench demo fuzz fuzz-long
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,13 @@ fuzz: setup  ## bounded invariant campaign (a few minutes)
 fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=...
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz/test_fuzz_black_scholes.py -q
 	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),100000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0)
+
+# --- demo -----------------------------------------------------------------------
+
+SCENARIO ?= crash
+
+demo: setup  ## whole stack on a local anvil through a market scenario (SCENARIO=crash|vol-spike|bleed-to-expiry)
+	$(VENV)/bin/python -m ringfence.demo --scenario $(SCENARIO)
 
 # --- local chain ----------------------------------------------------------------
 

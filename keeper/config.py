@@ -32,6 +32,9 @@ class KeeperConfig:
     checkpoint: str = _opt(
         ".keeper/checkpoint.json", "Index checkpoint file (JSON, written atomically)."
     )
+    checkpoint_interval_s: float = _opt(
+        30.0, "Longest time between checkpoint writes when the book does not change, seconds."
+    )
     # --- index
     getlogs_initial_chunk: int = _opt(2_000, "First eth_getLogs range, blocks.")
     getlogs_min_chunk: int = _opt(1, "Smallest eth_getLogs range before giving up, blocks.")

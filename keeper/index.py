@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -226,17 +227,20 @@ class Index:
         self.reorgs = 0
         self.deep_reorgs = 0
         self.removed_logs = 0
+        self._saved_changes: tuple[int, int, int] | None = None
+        self._saved_at = 0.0
 
         if self.checkpoint is not None and self.checkpoint.exists():
             self.load()
 
     # ------------------------------------------------------------------ sync
 
-    def sync(self, head: int | None = None) -> int:
+    def sync(self, head: int | None = None, save: bool = True) -> int:
         """Bring the book up to ``head`` (default: chain head - confirmations).
 
         Checks the last processed block for a reorg first. Returns the block reached and
-        writes the checkpoint.
+        writes the checkpoint (``save=False``: the caller writes it later, e.g. after the
+        latency-critical sends, with :meth:`save_if_due`).
         """
         self.check_reorg()
         if head is None:
@@ -261,8 +265,19 @@ class Index:
                 break
             self._grow()
             self._apply_range(end, end_hash, logs)
-        self.save()
+        if save:
+            self.save()
         return self.block
+
+    def save_if_due(self, max_interval_s: float = 30.0) -> bool:
+        """Write the checkpoint when the book changed since the last write (or the reorg
+        state did), or ``max_interval_s`` passed; True when written. Blocks processed but
+        not yet written are simply read again after a restart (no logs were in them)."""
+        changes = (self.logs_applied, self.reorgs, self.removed_logs)
+        if changes == self._saved_changes and (time.monotonic() - self._saved_at < max_interval_s):
+            return False
+        self.save()
+        return True
 
     def _grow(self) -> None:
         self._streak += 1
@@ -460,6 +475,8 @@ class Index:
         if self.checkpoint is None:
             return
         self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        self._saved_changes = (self.logs_applied, self.reorgs, self.removed_logs)
+        self._saved_at = time.monotonic()
         fd, tmp = tempfile.mkstemp(prefix=self.checkpoint.name, dir=self.checkpoint.parent)
         try:
             with os.fdopen(fd, "w") as f:

@@ -137,6 +137,16 @@ class Chain:
             self.rpc.request("eth_estimateGas", [{"to": to, "data": data, "from": sender}])
         )
 
+    def access_list_gas(self, to: str, data: str, sender: str) -> int:
+        """Gas used by one execution, from ``eth_createAccessList`` (geth, reth, erigon,
+        anvil): one run of the transaction instead of ``eth_estimateGas``'s binary search."""
+        result = self.rpc.request(
+            "eth_createAccessList", [{"to": to, "data": data, "from": sender}, "latest"]
+        )
+        if isinstance(result, Mapping) and result.get("error"):
+            raise RpcError(3, str(result["error"]))
+        return to_int(result["gasUsed"])
+
     def transaction_count(self, address: str, tag: str = "pending") -> int:
         return to_int(self.rpc.request("eth_getTransactionCount", [address, tag]))
 

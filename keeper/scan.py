@@ -96,7 +96,7 @@ class Keeper:
 
     def scan(self) -> ScanResult:
         started = time.perf_counter()
-        block = self.index.sync()
+        block = self.index.sync(save=False)  # the checkpoint is written after the sends
         head = self.chain.block_number()
         self.sender.poll(head)
         market = fetch_market(self.chain, self.config.oracle, self.index.book)
@@ -108,6 +108,7 @@ class Keeper:
         for batch in plan.settle:
             self.sender.submit(SETTLE, batch, head, block)
         seconds = time.perf_counter() - started
+        self.index.save_if_due(self.config.checkpoint_interval_s)
         m = self.metrics
         m.snapshot(self.index, self.sender)
         m.candidates = len(plan.candidates)
@@ -115,7 +116,7 @@ class Keeper:
         m.settleable = sum(len(b) for b in plan.settle)
         m.scan_seconds = seconds
         m.signer_balance_wei = self.sender.balance()
-        log.info(
+        log.debug(
             "block %d: %d open, %d candidates, %d confirmed, %d to settle (%.3f s)",
             block,
             m.positions_indexed,

@@ -143,7 +143,7 @@ def _pusher(
     from oracle.fees import GWEI, FeePolicy
     from oracle.metrics import Metrics
     from oracle.sender import Sender
-    from oracle.service import Pusher
+    from oracle.service import Pusher, make_clock
 
     metrics = Metrics()
     if metrics_port is not None:
@@ -173,7 +173,14 @@ def _pusher(
         receipt_timeout=s.receipt_timeout,
     )
     return Pusher(
-        cfg, chain, account, None if dry_run else sender, metrics, dry_run=dry_run, sources=sources
+        cfg,
+        chain,
+        account,
+        None if dry_run else sender,
+        metrics,
+        dry_run=dry_run,
+        clock=make_clock(cfg.clock, chain.rpc),
+        sources=sources,
     )
 
 

@@ -69,6 +69,8 @@ class DeribitSourceConfig:
     instruments_ttl: int = opt(3_600, "seconds between instrument-list refreshes")
 
 
+CLOCKS = ("wall", "chain")
+
 SOURCE_KINDS: dict[str, type] = {
     "replay": ReplaySourceConfig,
     "sim": SimSourceConfig,
@@ -140,6 +142,11 @@ class Config:
         factory=lambda: SignerConfig(keystore=""),
     )
     poll_interval: float = opt(5.0, "seconds between push cycles")
+    clock: str = opt(
+        "wall",
+        "observation time source: 'wall' (this machine's clock) or 'chain' (latest block "
+        "timestamp, for chains whose clock is warped)",
+    )
     feeds: list[FeedConfig] = opt(doc="the feeds to push (at least one)", factory=list)
     sending: SendingConfig = opt(doc="fees, replacement and gas", factory=SendingConfig)
     retry: RetryConfig = opt(doc="RPC failover rounds and backoff", factory=RetryConfig)
@@ -274,6 +281,8 @@ def validate(cfg: Config) -> None:
         raise ConfigError("config.sending: priority_fee_gwei exceeds max_fee_ceiling_gwei")
     if s.replace_after_blocks < 1:
         raise ConfigError("config.sending.replace_after_blocks: must be >= 1")
+    if cfg.clock not in CLOCKS:
+        raise ConfigError(f"config.clock: unknown clock {cfg.clock!r} ({', '.join(CLOCKS)})")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError(f"config.log_level: unknown level {cfg.log_level!r}")
 

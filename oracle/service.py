@@ -99,6 +99,17 @@ class CycleResult:
     rejected: int = 0
 
 
+def make_clock(kind: str, rpc: Any) -> Callable[[], float]:
+    """The pusher's clock: ``"wall"`` is this machine's time; ``"chain"`` is the latest
+    block's timestamp (read through the failover RPC), for local chains whose time is warped
+    with ``evm_increaseTime`` so reports are neither stale nor in the future."""
+    if kind == "wall":
+        return time.time
+    if kind == "chain":
+        return lambda: float(rpc.call(lambda w3: w3.eth.get_block("latest")["timestamp"], "clock"))
+    raise ValueError(f"unknown clock {kind!r}")
+
+
 class Pusher:
     def __init__(
         self,

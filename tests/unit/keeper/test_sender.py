@@ -181,7 +181,9 @@ def test_receipt__competitor_mined_first__vault_counted_lost(clearing, keeper_ac
     assert 2 not in sender.vaults and sender.vaults[1].state is State.MINED
 
 
-def test_receipt__reverted__lost_if_healthy_now_else_free_to_retry(clearing, keeper_account):
+def test_receipt__reverted__lost_if_healthy_now_else_retried_after_cooldown(
+    clearing, keeper_account
+):
     clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
     sender = make_sender(clearing, keeper_account)
     sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
@@ -192,8 +194,12 @@ def test_receipt__reverted__lost_if_healthy_now_else_free_to_retry(clearing, kee
 
     assert sender.counters.lost[LIQUIDATE] == 1
     assert sender.counters.failed[LIQUIDATE] == 1
-    assert sender.blocked(indexed_block=101) == set()
-    again = sender.submit(LIQUIDATE, [2], head=101, indexed_block=101)
+    cooldown_end = sender.vaults[2].block
+    assert cooldown_end == sender.vaults[2].tx.mined_block + sender.replace_after_blocks
+    assert sender.blocked(indexed_block=cooldown_end - 1) == {2}
+    assert sender.submit(LIQUIDATE, [2], head=101, indexed_block=cooldown_end - 1) is None
+    assert sender.blocked(indexed_block=cooldown_end) == set()
+    again = sender.submit(LIQUIDATE, [2], head=cooldown_end, indexed_block=cooldown_end)
     assert again is not None and again.nonce == 1
 
 
@@ -328,3 +334,49 @@ def test_poll__original_mined_after_replacement__resolved_once(clearing, keeper_
     sender.poll(head=102)
 
     assert sender.counters.mined[LIQUIDATE] == 1 and sender.pending == []
+
+
+def test_submit__node_has_create_access_list__gas_from_one_execution_with_refund_margin(
+    clearing, keeper_account
+):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    clearing.node.handlers["eth_createAccessList"] = lambda p: {
+        "accessList": [],
+        "gasUsed": hex(400_000),
+    }
+    sender = make_sender(clearing, keeper_account)
+
+    sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100)
+
+    (sent,) = clearing.sent
+    assert sent.gas == int(400_000 * 1.25 * 1.2)
+    assert clearing.node.count("eth_estimateGas") == 0
+
+
+def test_submit__node_lacks_create_access_list__falls_back_to_estimate_once_and_remembers(
+    clearing, keeper_account
+):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+
+    sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)
+    sender.submit(LIQUIDATE, [2], head=100, indexed_block=100)
+
+    assert clearing.node.count("eth_createAccessList") == 1
+    assert clearing.node.count("eth_estimateGas") == 2
+    assert [tx.gas for tx in clearing.sent] == [int((50_000 + 300_000) * 1.2)] * 2
+
+
+def test_receipt__reverted_out_of_gas__later_gas_limits_boosted(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    sender = make_sender(clearing, keeper_account)
+    tx = sender.submit(LIQUIDATE, [1], head=100, indexed_block=100)
+    assert tx is not None
+    (receipt,) = clearing.mine(status=0)
+    receipt["gasUsed"] = hex(tx.gas)  # every unit of the limit burnt: out of gas
+
+    sender.poll(head=101)
+    sender.submit(LIQUIDATE, [2], head=101, indexed_block=101)
+
+    assert sender.gas_boost == 1.25
+    assert clearing.sent[-1].gas == int((50_000 + 300_000) * 1.2 * 1.25)

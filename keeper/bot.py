@@ -1,0 +1,128 @@
+"""The keeper as a Silverback bot: one :meth:`keeper.scan.Keeper.scan` per new block.
+
+Run it with Silverback's own runner (``silverback run keeper.bot:bot --network
+ethereum:local:foundry``); Silverback connects the Ape provider and delivers new blocks,
+this module only builds the same :class:`keeper.service.Service` the ``keeper`` CLI uses
+(same start-up checks, same signer rules, same checkpoint) and scans on each block.
+
+Settings come from the environment (Silverback has no options of its own for a bot):
+
+=============================== ==========================================================
+``KEEPER_DEPLOYMENT``           deployment file (default ``deployments/local.json``)
+``KEEPER_ACCOUNT``              ``TEST::n`` (chain id 31337/1337 only) or a keystore path;
+                                unset = dry run
+``KEEPER_PASSWORD_FILE``        keystore password file (else ``$KEEPER_KEYSTORE_PASSWORD``)
+``KEEPER_CONFIG``               optional YAML of :class:`keeper.config.KeeperConfig` fields
+``KEEPER_RPC_URL``              the node the core talks to (default: the Ape provider's URI)
+=============================== ==========================================================
+
+``bot`` is created on first access (``keeper.bot.bot``), so importing this module never
+connects anywhere; :func:`wire` registers the handlers on any Silverback-like object and
+is what the unit tests exercise.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from keeper.config import KeeperConfig
+from keeper.service import Opened, open_service
+
+log = logging.getLogger("keeper.bot")
+
+
+class KeeperTasks:
+    """The bot's handlers as plain methods over a lazily opened service."""
+
+    def __init__(self, opener: Callable[[], Opened]):
+        self._opener = opener
+        self.opened: Opened | None = None
+
+    def startup(self, *_: Any) -> dict[str, Any]:
+        self.opened = self._opener()
+        keeper = self.opened.service.keeper
+        return {"signer": self.opened.signer_address, "index_block": keeper.index.block}
+
+    def on_block(self, block: Any) -> dict[str, Any]:
+        """Scan once; returns the figures Silverback records for the task."""
+        if self.opened is None:
+            self.startup()
+        assert self.opened is not None
+        keeper = self.opened.service.keeper
+        result = keeper.scan()
+        m = keeper.metrics
+        return {
+            "block": result.block,
+            "positions": m.positions_indexed,
+            "candidates": m.candidates,
+            "confirmed": m.confirmed,
+            "settleable": m.settleable,
+            "scan_ms": round(result.seconds * 1_000, 1),
+        }
+
+
+def wire(bot: Any, blocks: Any, tasks: KeeperTasks) -> Any:
+    """Register ``tasks`` on a SilverbackBot: start-up and one scan per block of ``blocks``
+    (``chain.blocks``)."""
+
+    # plain functions: taskiq renames the handlers it wraps, which bound methods refuse
+    def keeper_startup(startup_state: Any) -> dict[str, Any]:
+        return tasks.startup()
+
+    def keeper_scan(block: Any) -> dict[str, Any]:
+        return tasks.on_block(block)
+
+    bot.on_startup()(keeper_startup)
+    bot.on_(blocks)(keeper_scan)
+    return bot
+
+
+def opener_from_env(
+    network_uri: Callable[[], str], env: dict[str, str] | None = None
+) -> Callable[[], Opened]:
+    """Start-up from ``KEEPER_*`` environment variables (module docstring)."""
+    env = dict(os.environ if env is None else env)
+
+    def open_() -> Opened:
+        config_file = env.get("KEEPER_CONFIG")
+        config = KeeperConfig.from_yaml(config_file) if config_file else KeeperConfig()
+        return open_service(
+            env.get("KEEPER_RPC_URL") or network_uri(),
+            env.get("KEEPER_DEPLOYMENT", "deployments/local.json"),
+            env.get("KEEPER_ACCOUNT") or None,
+            env.get("KEEPER_PASSWORD_FILE") or None,
+            config,
+            ape_config=Path.cwd() / "ape-config.yaml",
+        )
+
+    return open_
+
+
+def create_bot() -> Any:
+    """A connected SilverbackBot running the keeper (needs Silverback's network settings)."""
+    from ape import chain
+    from silverback import SilverbackBot
+
+    bot = SilverbackBot()
+
+    def provider_uri() -> str:
+        provider = bot.provider
+        return str(getattr(provider, "http_uri", None) or getattr(provider, "uri", ""))
+
+    return wire(bot, chain.blocks, KeeperTasks(opener_from_env(provider_uri)))
+
+
+_BOT: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    global _BOT
+    if name == "bot":
+        if _BOT is None:
+            _BOT = create_bot()
+        return _BOT
+    raise AttributeError(name)

@@ -1,0 +1,368 @@
+"""The keeper as a long-running service: start-up checks, the block loop, backoff, metrics.
+
+Shared by the ``keeper`` CLI (:mod:`keeper.cli`) and the Silverback bot (:mod:`keeper.bot`),
+so both shells start the same way and fail the same way:
+
+- **Start-up** (:func:`open_service`) reads the deployment file, connects to the node,
+  checks the chain id against the deployment, loads the signer, and builds
+  :class:`keeper.scan.Keeper`. Every failure here is a :class:`ConfigError` with one
+  readable line: the CLI prints it and exits 2.
+- **Running** (:meth:`Service.run`) polls the head every ``poll_interval_s`` and scans once
+  per new block. Any error inside a scan (node down, timeout, a reverted read) is logged and
+  retried with exponential backoff (``backoff_base_s`` doubling to ``backoff_max_s``); the
+  loop never dies of a transient error and picks up where the index checkpoint left off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from keeper.config import KeeperConfig
+from keeper.rpc import Chain, RpcError, Web3Rpc
+from keeper.sender import LocalSigner, Signer
+
+log = logging.getLogger("keeper.service")
+
+DEV_CHAIN_IDS = (31_337, 1_337)
+PASSWORD_ENV = "KEEPER_KEYSTORE_PASSWORD"
+TEST_ACCOUNT = re.compile(r"^TEST::(\d+)$")
+DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
+
+
+class ConfigError(Exception):
+    """A start-up problem the operator must fix; its message is one readable line."""
+
+
+# ------------------------------------------------------------------------------ deployment
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the keeper needs from ``deployments/<name>.json``."""
+
+    path: Path
+    chain_id: int | None
+    clearing_house: str
+    oracle: str
+    start_block: int
+
+
+def load_deployment(path: str | Path) -> Deployment:
+    """Read a deployment record written by ``ringfence.deployer.write``."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"deployment file {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise ConfigError(f"deployment file {path}: not JSON") from None
+    contracts = doc.get("contracts") if isinstance(doc, Mapping) else None
+    if not isinstance(contracts, Mapping):
+        raise ConfigError(f"deployment file {path}: no 'contracts' table")
+    try:
+        clearing = contracts["ClearingHouse"]
+        oracle = contracts["Oracle"]
+        clearing_address, oracle_address = str(clearing["address"]), str(oracle["address"])
+    except (KeyError, TypeError):
+        raise ConfigError(
+            f"deployment file {path}: needs ClearingHouse and Oracle addresses"
+        ) from None
+    for name, address in (("ClearingHouse", clearing_address), ("Oracle", oracle_address)):
+        if not re.fullmatch(r"0x[0-9a-fA-F]{40}", address):
+            raise ConfigError(f"deployment file {path}: bad {name} address {address!r}")
+    blocks = [clearing.get("block"), doc.get("block")]
+    start = next((int(b) for b in blocks if isinstance(b, int) and b >= 0), 0)
+    chain_id = doc.get("chain_id")
+    return Deployment(
+        path=path,
+        chain_id=int(chain_id) if isinstance(chain_id, int) else None,
+        clearing_house=clearing_address,
+        oracle=oracle_address,
+        start_block=start,
+    )
+
+
+# ------------------------------------------------------------------------------ network
+
+
+def resolve_rpc_url(network: str, ape_config: Path | None = None) -> str:
+    """An ``http(s)://`` / ``ws(s)://`` URL as given; an Ape network choice
+    (``ecosystem:network:provider``) resolved to its RPC URL.
+
+    ``…:local:foundry`` (and ``…:local``) reads the anvil host from ``ape-config.yaml``
+    without importing Ape; any other choice asks Ape for the provider's configured URI.
+    """
+    if re.match(r"^(https?|wss?)://", network):
+        return network
+    parts = network.split(":")
+    if len(parts) < 2 or len(parts) > 3:
+        raise ConfigError(f"network {network!r}: give an RPC URL or ecosystem:network:provider")
+    if parts[1] == "local" and (len(parts) == 2 or parts[2] in ("", "foundry")):
+        path = ape_config or Path.cwd() / "ape-config.yaml"
+        host = "http://127.0.0.1:8545"
+        if path.exists():
+            doc = yaml.safe_load(path.read_text()) or {}
+            host = (doc.get("foundry") or {}).get("host", host)
+        return str(host)
+    try:  # pragma: no cover - needs a configured remote network
+        from ape import networks
+
+        provider = networks.get_provider_from_choice(network)
+        uri = getattr(provider, "http_uri", None) or getattr(provider, "uri", None)
+    except Exception as exc:
+        raise ConfigError(f"network {network!r}: {exc}") from None
+    if not uri:
+        raise ConfigError(f"network {network!r}: Ape knows no RPC URL for it")
+    return str(uri)
+
+
+def connect(url: str, timeout: float = 10.0) -> Chain:
+    """A :class:`Chain` over web3.py's HTTP/WS provider for ``url``."""
+    from web3 import HTTPProvider, Web3
+
+    if url.startswith("ws"):
+        from web3 import LegacyWebSocketProvider
+
+        w3 = Web3(LegacyWebSocketProvider(url, websocket_timeout=timeout))
+    else:
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    return Chain(Web3Rpc(w3))
+
+
+# ------------------------------------------------------------------------------ accounts
+
+
+class NoSigner:
+    """Dry-run identity: simulations are sent from this address; it never signs."""
+
+    def __init__(self, address: str = "0x" + "00" * 19 + "01"):
+        self.address = address
+
+    def sign(self, tx: Mapping[str, Any]) -> tuple[bytes, str]:
+        raise RuntimeError("keeper: no signer (dry run)")
+
+
+def read_password(password_file: str | Path | None) -> str:
+    """Keystore password: first line of ``password_file``, else ``$KEEPER_KEYSTORE_PASSWORD``."""
+    import os
+
+    if password_file is not None:
+        try:
+            text = Path(password_file).read_text()
+        except OSError as exc:
+            raise ConfigError(f"password file {password_file}: {exc.strerror or exc}") from None
+        password = text.splitlines()[0] if text else ""
+        if not password:
+            raise ConfigError(f"password file {password_file} is empty")
+        return password
+    password = os.environ.get(PASSWORD_ENV, "")
+    if not password:
+        raise ConfigError(f"no keystore password: pass --password-file or set ${PASSWORD_ENV}")
+    return password
+
+
+def test_mnemonic(ape_config: Path | None = None) -> str:
+    """The mnemonic of Ape's test accounts (``test.mnemonic`` in ``ape-config.yaml``)."""
+    path = ape_config or Path.cwd() / "ape-config.yaml"
+    if path.exists():
+        doc = yaml.safe_load(path.read_text()) or {}
+        mnemonic = (doc.get("test") or {}).get("mnemonic")
+        if mnemonic:
+            return str(mnemonic)
+    return DEFAULT_MNEMONIC
+
+
+def load_signer(
+    account: str | None,
+    chain_id: int,
+    password_file: str | Path | None = None,
+    ape_config: Path | None = None,
+) -> Signer | None:
+    """``TEST::n`` (dev chains only) or an eth-account keystore file; None for no account."""
+    from eth_account import Account
+
+    if not account:
+        return None
+    test = TEST_ACCOUNT.match(account)
+    if test:
+        if chain_id not in DEV_CHAIN_IDS:
+            raise ConfigError(
+                f"account {account}: test accounts only on chain id 31337/1337, not {chain_id}"
+            )
+        Account.enable_unaudited_hdwallet_features()
+        local = Account.from_mnemonic(
+            test_mnemonic(ape_config), account_path=f"m/44'/60'/0'/0/{test.group(1)}"
+        )
+        return LocalSigner(local)
+    path = Path(account)
+    try:
+        keystore = json.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"account {account}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise ConfigError(f"account {account}: not a keystore (JSON) file") from None
+    password = read_password(password_file)
+    try:
+        key = Account.decrypt(keystore, password)
+    except ValueError:
+        raise ConfigError(f"account {account}: wrong password or corrupt keystore") from None
+    except Exception as exc:
+        raise ConfigError(f"account {account}: not a keystore ({exc})") from None
+    return LocalSigner(Account.from_key(key))
+
+
+# ------------------------------------------------------------------------------ service
+
+
+def default_checkpoint(deployment: Deployment, chain_id: int, shard: int, shards: int) -> str:
+    """One checkpoint per chain, clearing house and shard, under ``.keeper/``."""
+    name = f"{chain_id}-{deployment.clearing_house.lower()}-{shard}of{shards}.json"
+    return str(Path(".keeper") / name)
+
+
+@dataclass
+class Service:
+    """The block loop around one :class:`keeper.scan.Keeper`."""
+
+    keeper: Any  # keeper.scan.Keeper
+    poll_interval_s: float = 2.0
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 5.0
+    on_scan: Callable[[Any], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.stop = threading.Event()
+        self.last_head = -1
+        self.failures = 0
+
+    def step(self) -> bool:
+        """One poll: scan when the head moved. True when a scan ran; errors propagate."""
+        head = self.keeper.chain.block_number()
+        if head == self.last_head:
+            return False
+        result = self.keeper.scan()
+        self.last_head = head
+        m = self.keeper.metrics
+        log.info(
+            "scan",
+            extra={
+                "block": result.block,
+                "head": head,
+                "positions": m.positions_indexed,
+                "candidates": m.candidates,
+                "confirmed": m.confirmed,
+                "settleable": m.settleable,
+                "ms": round(result.seconds * 1_000, 1),
+            },
+        )
+        if self.on_scan is not None:
+            self.on_scan(result)
+        return True
+
+    def run(self, max_scans: int | None = None) -> int:
+        """Poll until :attr:`stop` is set (or ``max_scans`` scans); returns scans run."""
+        scans = 0
+        delay = self.backoff_base_s
+        while not self.stop.is_set():
+            try:
+                if self.step():
+                    scans += 1
+                if self.failures:
+                    log.info("recovered", extra={"after_failures": self.failures})
+                self.failures = 0
+                delay = self.backoff_base_s
+                wait = self.poll_interval_s
+            except Exception as exc:  # transient by design: the next poll decides again
+                self.failures += 1
+                log.warning(
+                    "scan_failed",
+                    extra={"error": _one_line(exc), "failures": self.failures, "retry_in": delay},
+                )
+                wait = delay
+                delay = min(delay * 2, self.backoff_max_s)
+            if max_scans is not None and scans >= max_scans:
+                break
+            self.stop.wait(wait)
+        return scans
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+@dataclass
+class Opened:
+    service: Service
+    config: KeeperConfig
+    chain_id: int
+    signer_address: str | None
+
+
+def open_service(
+    network: str,
+    deployment_path: str | Path,
+    account: str | None,
+    password_file: str | Path | None = None,
+    config: KeeperConfig | None = None,
+    ape_config: Path | None = None,
+    rpc_timeout: float = 10.0,
+    backoff_max_s: float = 5.0,
+) -> Opened:
+    """Every start-up check, then a ready :class:`Service` (raises :class:`ConfigError`)."""
+    from keeper.scan import Keeper
+
+    config = config or KeeperConfig()
+    deployment = load_deployment(deployment_path)
+    url = resolve_rpc_url(network, ape_config)
+    chain = connect(url, rpc_timeout)
+    try:
+        chain_id = chain.chain_id()
+    except (RpcError, OSError, ValueError) as exc:
+        raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
+    except Exception as exc:
+        raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
+    if deployment.chain_id is not None and deployment.chain_id != chain_id:
+        raise ConfigError(
+            f"deployment {deployment.path} is for chain id {deployment.chain_id}, "
+            f"the node at {url} is chain id {chain_id}"
+        )
+    signer = load_signer(account, chain_id, password_file, ape_config)
+    try:
+        code = chain.rpc.request("eth_getCode", [deployment.clearing_house, "latest"])
+    except Exception as exc:
+        raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
+    if not code or code in ("0x", "0x0"):
+        raise ConfigError(
+            f"no ClearingHouse code at {deployment.clearing_house} on chain id {chain_id}: "
+            "is the deployment file for this node?"
+        )
+    updates: dict[str, Any] = {
+        "clearing_house": deployment.clearing_house,
+        "oracle": deployment.oracle,
+        "start_block": deployment.start_block,
+    }
+    if signer is None:
+        updates["dry_run"] = True
+    if not config.checkpoint or config.checkpoint == KeeperConfig().checkpoint:
+        updates["checkpoint"] = default_checkpoint(
+            deployment, chain_id, config.shard, config.shards
+        )
+    config = replace(config, **updates)
+    try:
+        keeper = Keeper(config, chain, signer or NoSigner())
+    except ValueError as exc:  # e.g. a checkpoint of another clearing house
+        raise ConfigError(str(exc)) from None
+    except Exception as exc:
+        raise ConfigError(f"start-up failed: {_one_line(exc)}") from None
+    service = Service(keeper, poll_interval_s=config.poll_interval_s, backoff_max_s=backoff_max_s)
+    return Opened(service, config, chain_id, signer.address if signer else None)

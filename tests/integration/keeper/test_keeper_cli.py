@@ -1,0 +1,121 @@
+"""`keeper run` start-up: every configuration error is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eth_account import Account
+from keeper_helpers import WAD, KeeperProcess, run_keeper_once, seed_puts, split
+
+from keeper import devnet
+
+
+def _assert_one_line_error(result, expected: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("keeper: error: ") and expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_run__missing_deployment_file__one_line_error(node, tmp_path):
+    missing = tmp_path / "nope.json"
+    result = run_keeper_once(
+        "run", "--network", node.url, "--deployment", str(missing), "--account", "TEST::4"
+    )
+    _assert_one_line_error(result, f"deployment file {missing}")
+
+
+def test_run__unreachable_rpc__one_line_error(deployment):
+    url = f"http://127.0.0.1:{devnet.free_port()}"
+    result = run_keeper_once("run", "--network", url, "--deployment", str(deployment))
+    _assert_one_line_error(result, f"RPC {url} unreachable")
+
+
+def test_run__deployment_of_another_chain__one_line_error(net, tmp_path):
+    record = {**net.record, "chain_id": 1}
+    path = tmp_path / "mainnet.json"
+    path.write_text(json.dumps(record))
+    result = run_keeper_once("run", "--network", net.node.url, "--deployment", str(path))
+    _assert_one_line_error(result, "is for chain id 1")
+
+
+def test_run__wrong_keystore_password__one_line_error(node, deployment, tmp_path):
+    keystore = Account.encrypt(devnet.test_key(4), "right", kdf="pbkdf2", iterations=1_000)
+    (tmp_path / "ks.json").write_text(json.dumps(keystore))
+    (tmp_path / "pw.txt").write_text("wrong\n")
+    result = run_keeper_once(
+        "run", "--network", node.url, "--deployment", str(deployment),
+        "--account", str(tmp_path / "ks.json"), "--password-file", str(tmp_path / "pw.txt"),
+    )  # fmt: skip
+    _assert_one_line_error(result, "wrong password")
+
+
+@pytest.mark.parametrize("shard", ["2/2", "one/two", "0/0"])
+def test_run__bad_shard__one_line_error(deployment, node, shard):
+    result = run_keeper_once(
+        "run", "--network", node.url, "--deployment", str(deployment), "--shard", shard
+    )
+    _assert_one_line_error(result, "--shard")
+
+
+def test_run__test_account_on_a_non_dev_chain__refused(tmp_path):
+    other = devnet.start_anvil("--chain-id", "5")
+    try:
+        net = devnet.deploy(other)
+        path = net.write(tmp_path / "chain5.json")
+        result = run_keeper_once(
+            "run", "--network", other.url, "--deployment", str(path), "--account", "TEST::4"
+        )
+        _assert_one_line_error(result, "test accounts only on chain id 31337/1337")
+    finally:
+        other.stop()
+
+
+def test_run__no_account__dry_run_sends_nothing_but_says_what_it_would(net, deployment, tmp_path):
+    ids = seed_puts(net, 60)
+    keeper = KeeperProcess(net.node.url, deployment, None, tmp_path / "keeper")
+    try:
+        keeper.wait_scanning()
+        (started,) = keeper.events("started")
+        assert started["dry_run"] is True and started["signer"] is None
+        crash_block = devnet.push_spot(net, 2_700 * WAD)
+        unhealthy, _ = split(net, ids, crash_block)
+        assert unhealthy
+        keeper.wait_for(
+            lambda: any("dry run: would liquidate" in e["event"] for e in keeper.lines()),
+            30,
+            "a dry-run line",
+        )
+        assert not keeper.events("submitted")
+        assert not devnet.events(net, "PositionLiquidated", crash_block)
+    finally:
+        assert keeper.stop() == 0
+
+
+def test_run__metrics_port__serves_prometheus_figures(net, deployment, tmp_path):
+    import requests
+
+    seed_puts(net, 20)
+    port = devnet.free_port()
+    keeper = KeeperProcess(
+        net.node.url, deployment, "TEST::4", tmp_path / "keeper", "--metrics-port", str(port)
+    )
+    try:
+        keeper.wait_for(
+            lambda: any(e["positions"] == 20 for e in keeper.events("scan")), 60, "indexing"
+        )
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        figures = {
+            line.split()[0]: float(line.split()[1])
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert figures["keeper_positions_indexed"] == 20
+        assert figures["keeper_last_block"] >= 1
+        assert figures["keeper_signer_balance_wei"] > 0
+        assert 'keeper_vaults_total{action="liquidate",outcome="mined"}' in figures
+        assert "keeper_scan_seconds" in figures and "keeper_candidates" in figures
+    finally:
+        assert keeper.stop() == 0
