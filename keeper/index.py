@@ -229,6 +229,10 @@ class Index:
         self.removed_logs = 0
         self._saved_changes: tuple[int, int, int] | None = None
         self._saved_at = 0.0
+        # hash of `start_block` (the clearing house's deployment block): identifies the chain
+        self.anchor_hash: str | None = None
+        self._loaded_anchor: str | None = None
+        self.chain_resets = 0
 
         if self.checkpoint is not None and self.checkpoint.exists():
             self.load()
@@ -242,9 +246,12 @@ class Index:
         writes the checkpoint (``save=False``: the caller writes it later, e.g. after the
         latency-critical sends, with :meth:`save_if_due`).
         """
+        self._verify_anchor()
         self.check_reorg()
         if head is None:
             head = self.chain.block_number() - self.confirmations
+        if self.anchor_hash is None and head >= self.start_block:
+            self.anchor_hash = self.chain.block_hash(self.start_block)
         while self.block < head:
             start = self.block + 1
             end = min(head, start + self.chunk - 1)
@@ -326,6 +333,34 @@ class Index:
             del self._hashes[b]
 
     # ----------------------------------------------------------------- reorgs
+
+    def _verify_anchor(self) -> None:
+        """After a restart, make sure the checkpoint was written on THIS chain.
+
+        A checkpoint names the clearing house by address, but a fresh local chain (anvil
+        restarted, a redeployed devnet) reuses the same addresses. When the deployment
+        block's hash differs from the checkpoint's, nothing in it can be trusted: the book is
+        rebuilt from ``start_block`` instead of rewinding a bounded reorg window.
+        """
+        anchor, self._loaded_anchor = self._loaded_anchor, None
+        if anchor is None:
+            return
+        current = self.chain.block_hash(self.start_block)
+        if current is None or current == anchor:
+            return
+        self.chain_resets += 1
+        log.warning(
+            "checkpoint was written on another chain (block %d hash %s, now %s): rebuilding",
+            self.start_block,
+            anchor,
+            current,
+        )
+        self.book = Book()
+        self.block = self.start_block - 1
+        self.block_hash = None
+        self._journal = {}
+        self._hashes = {}
+        self.anchor_hash = current
 
     def check_reorg(self) -> bool:
         """Rewind when the last processed block is no longer canonical; True if it was."""
@@ -460,6 +495,7 @@ class Index:
             "scale": self.scale,
             "block": self.block,
             "hash": self.block_hash,
+            "anchor": self.anchor_hash,
             "chunk": self.chunk,
             "series": [asdict(s) for s in self.book.series.values()],
             "risk": {u: asdict(r) for u, r in self.book.risk.items()},
@@ -512,6 +548,8 @@ class Index:
             for b, ops in doc["journal"].items()
         }
         self._hashes = {int(b): h for b, h in doc["hashes"].items()}
+        self.anchor_hash = doc.get("anchor")
+        self._loaded_anchor = self.anchor_hash
 
     # ------------------------------------------------------------------ views
 

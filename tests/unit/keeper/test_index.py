@@ -339,6 +339,36 @@ def test_reorg__deeper_than_window__rewinds_whole_window_and_counts_it():
     assert min(start for start, _ in get_logs_ranges(node)) == 160 - 8 + 1
 
 
+def test_checkpoint__from_another_chain_same_address__rebuilds_from_start(tmp_path):
+    """A restarted devnet reuses addresses: the deployment block's hash tells them apart."""
+    path = tmp_path / "index.json"
+    node = make_node()
+    make_index(node, checkpoint=path).sync()
+    assert json.loads(path.read_text())["anchor"] == node.hash_of(FIXTURE["start_block"])
+
+    fresh = make_node()
+    fresh.reorg(
+        FIXTURE["start_block"], fork=3, new_logs=generate.encode_history(_fork_history(), fork=3)
+    )
+    restarted = make_index(fresh, checkpoint=path)
+    restarted.sync()
+
+    reference = make_index(fresh)
+    reference.sync()
+    assert restarted.chain_resets == 1 and restarted.deep_reorgs == 0
+    assert min(start for start, _ in get_logs_ranges(fresh)) == FIXTURE["start_block"]
+    assert restarted.book == reference.book
+
+
+def test_checkpoint__same_chain__anchor_matches_and_no_reset(tmp_path):
+    path = tmp_path / "index.json"
+    node = make_node()
+    make_index(node, checkpoint=path).sync(125)
+    restarted = make_index(node, checkpoint=path)
+    restarted.sync()
+    assert restarted.chain_resets == 0
+
+
 def test_rewind__undo_journal__restores_exact_previous_entries():
     node = make_node()
     idx = make_index(node)
