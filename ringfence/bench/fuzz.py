@@ -4,7 +4,9 @@ Runs the campaign's state machine (tests/fuzz/ringfence_machine.py: ClearingHous
 LiquidityPool and the aging oracle mock on titanoboa fast mode, 6-decimal token) for a
 fixed seed and budget on one core, and reports state-machine steps per second — every step
 is one rule (an action predicted by the Python model and compared to the wei) plus all the
-invariants — and the names of the invariants checked after every step.
+invariants — and the names of the invariants checked after every step. docs/fuzzing.md
+says where the per-step cost goes and how the invariant reads are kept cheap (direct
+storage reads, raw-word isolation, Black-Scholes views cached by their inputs).
 """
 
 from __future__ import annotations
