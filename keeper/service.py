@@ -29,6 +29,7 @@ import yaml
 from keeper.config import KeeperConfig
 from keeper.rpc import Chain, RpcError, Web3Rpc
 from keeper.sender import LocalSigner, Signer
+from ringfence import keystore as shared_keystore
 
 log = logging.getLogger("keeper.service")
 
@@ -153,21 +154,10 @@ class NoSigner:
 
 def read_password(password_file: str | Path | None) -> str:
     """Keystore password: first line of ``password_file``, else ``$KEEPER_KEYSTORE_PASSWORD``."""
-    import os
-
-    if password_file is not None:
-        try:
-            text = Path(password_file).read_text()
-        except OSError as exc:
-            raise ConfigError(f"password file {password_file}: {exc.strerror or exc}") from None
-        password = text.splitlines()[0] if text else ""
-        if not password:
-            raise ConfigError(f"password file {password_file} is empty")
-        return password
-    password = os.environ.get(PASSWORD_ENV, "")
-    if not password:
-        raise ConfigError(f"no keystore password: pass --password-file or set ${PASSWORD_ENV}")
-    return password
+    try:
+        return shared_keystore.read_password(password_file, PASSWORD_ENV)
+    except shared_keystore.KeystoreError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def test_mnemonic(ape_config: Path | None = None) -> str:
@@ -203,20 +193,11 @@ def load_signer(
             test_mnemonic(ape_config), account_path=f"m/44'/60'/0'/0/{test.group(1)}"
         )
         return LocalSigner(local)
-    path = Path(account)
-    try:
-        keystore = json.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"account {account}: {exc.strerror or exc}") from None
-    except ValueError:
-        raise ConfigError(f"account {account}: not a keystore (JSON) file") from None
     password = read_password(password_file)
     try:
-        key = Account.decrypt(keystore, password)
-    except ValueError:
-        raise ConfigError(f"account {account}: wrong password or corrupt keystore") from None
-    except Exception as exc:
-        raise ConfigError(f"account {account}: not a keystore ({exc})") from None
+        key = shared_keystore.decrypt_keystore(account, password)
+    except shared_keystore.KeystoreError as exc:
+        raise ConfigError(str(exc)) from None
     return LocalSigner(Account.from_key(key))
 
 

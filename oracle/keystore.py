@@ -16,26 +16,17 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 
 from oracle.errors import ConfigError
+from ringfence import keystore as shared
 
 DEFAULT_PASSWORD_ENV = "ORACLE_KEYSTORE_PASSWORD"
 
 
 def read_password(password_file: str | Path | None = None, password_env: str | None = None) -> str:
     """The keystore password from ``password_file`` if given, else from ``password_env``."""
-    if password_file is not None:
-        try:
-            text = Path(password_file).read_text()
-        except OSError as exc:
-            raise ConfigError(f"password file {password_file}: {exc.strerror or exc}") from None
-        password = text.splitlines()[0] if text else ""
-        if not password:
-            raise ConfigError(f"password file {password_file} is empty")
-        return password
-    env = password_env or DEFAULT_PASSWORD_ENV
-    password = os.environ.get(env, "")
-    if not password:
-        raise ConfigError(f"no keystore password: set ${env} or pass a password file")
-    return password
+    try:
+        return shared.read_password(password_file, password_env or DEFAULT_PASSWORD_ENV)
+    except shared.KeystoreError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -78,18 +69,7 @@ def list_keystores(directory: str | Path) -> list[KeystoreEntry]:
 
 def decrypt_keystore(path: str | Path, password: str) -> bytes:
     """The private key in keystore ``path``; a wrong password or bad file is a ConfigError."""
-    path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"keystore {path}: {exc.strerror or exc}") from None
-    except ValueError:
-        raise ConfigError(f"keystore {path}: not JSON") from None
-    try:
-        return bytes(Account.decrypt(data, password))
-    except ValueError as exc:
-        if "MAC mismatch" in str(exc):
-            raise ConfigError(f"keystore {path}: wrong password") from None
-        raise ConfigError(f"keystore {path}: cannot decrypt ({exc})") from None
-    except (KeyError, TypeError) as exc:
-        raise ConfigError(f"keystore {path}: malformed ({exc})") from None
+        return shared.decrypt_keystore(path, password)
+    except shared.KeystoreError as exc:
+        raise ConfigError(str(exc)) from None
