@@ -67,13 +67,15 @@ format: setup  ## rewrite Python and Vyper sources in the house style
 	$(VENV)/bin/ruff format $(PY_SOURCES)
 	$(VENV)/bin/mamushi $(VY_SOURCES)
 
-fuzz: setup  ## bounded invariant campaign (a few minutes)
-	$(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
-	$(VENV)/bin/python tests/fuzz/campaign.py --steps 3000 --seconds 240 --seed $(or $(SEED),0)
+FUZZ_EVM = $(if $(EVM),--evm $(EVM))
 
-fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=...
+fuzz: setup  ## bounded invariant campaign (a few minutes; EVM=pyevm for titanoboa's py-evm)
+	$(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
+	$(VENV)/bin/python tests/fuzz/campaign.py --steps 200000 --seconds 240 --seed $(or $(SEED),0) $(FUZZ_EVM)
+
+fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=... [EVM=pyevm]
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz/test_fuzz_black_scholes.py -q
-	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),100000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0)
+	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),1000000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0) $(FUZZ_EVM)
 
 # --- demo -----------------------------------------------------------------------
 

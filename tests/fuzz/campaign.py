@@ -7,6 +7,8 @@ round it prints the steps so far, steps/s and elapsed time; at the end, how ofte
 rule ran. On a failure it prints hypothesis' shrunk example and writes it as a replay test
 ``tests/fuzz/regressions/test_regression_<machine>_<seed>.py`` (a pytest file that replays
 the exact steps and is marked ``xfail(strict=True)`` until the bug is fixed), then exits 1.
+``--evm pyevm`` runs the same campaign on titanoboa's py-evm instead of revm (about 4x
+slower; a seed gives the same steps on both, tests/fuzz/test_revm_evm.py checks it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import hypothesis.core  # noqa: E402
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 from ringfence_machine import (  # noqa: E402
+    DEFAULT_EVM,
+    EVMS,
     INVARIANTS,
     OUTCOMES,
     RingfenceMachine,
@@ -37,20 +41,20 @@ REGRESSIONS = HERE / "regressions"
 MACHINES = {"standard6": (6, False), "reentrant18": (18, True)}
 
 
-def machine_class(name: str):
+def machine_class(name: str, evm: str | None = None):
     decimals, reentrant = MACHINES[name]
     return type(
         f"{name.title().replace('18', '').replace('6', '')}Machine",
         (RingfenceMachine,),
-        {"DECIMALS": decimals, "REENTRANT": reentrant},
+        {"DECIMALS": decimals, "REENTRANT": reentrant, "EVM": evm},
     )
 
 
-def regression_source(machine: str, seed: int, steps: list, reason: str) -> str:
+def regression_source(machine: str, seed: int, steps: list, reason: str, evm: str) -> str:
     decimals, reentrant = MACHINES[machine]
     body = pprint.pformat(steps, width=96, sort_dicts=False)
     reason = reason.splitlines()[0][:120].replace('"', "'") if reason else "invariant broken"
-    return f'''"""Replay of a failing fuzz campaign sequence (machine {machine}, seed {seed}).
+    return f'''"""Replay of a failing fuzz campaign sequence ({machine}, seed {seed}, {evm}).
 
 Written by tests/fuzz/campaign.py; see docs/fuzzing.md. Remove the xfail marker once the
 contract is fixed: the replay then passes and guards the fix.
@@ -84,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-steps", type=int, default=50, help="steps per run (example)")
     parser.add_argument("--examples", type=int, default=10, help="runs per round")
     parser.add_argument("--machine", choices=[*MACHINES, "both"], default="both", help="token kind")
+    parser.add_argument(
+        "--evm",
+        choices=EVMS,
+        default=DEFAULT_EVM,
+        help="engine under titanoboa: revm (default, fast) or pyevm (titanoboa's own)",
+    )
     args = parser.parse_args(argv)
 
     names = list(MACHINES) if args.machine == "both" else [args.machine]
@@ -91,12 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     classes = {}
     runs: dict[str, list] = {}
     for name in names:
-        deployment(*MACHINES[name])
-        classes[name] = machine_class(name)
+        deployment(*MACHINES[name], args.evm)
+        classes[name] = machine_class(name, args.evm)
         runs[name] = []
         instrument(classes[name], counts, runs[name])
 
-    print(f"campaign: seed {args.seed}, budget {args.steps} steps / {args.seconds:.0f} s")
+    print(
+        f"campaign: seed {args.seed}, budget {args.steps} steps / {args.seconds:.0f} s, "
+        f"engine {args.evm}"
+    )
     print(f"invariants checked after every step: {', '.join(INVARIANTS)}")
     start = time.perf_counter()
     round_no = 0
@@ -126,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(note)
             REGRESSIONS.mkdir(exist_ok=True)
             path = REGRESSIONS / f"test_regression_{name}_{seed}.py"
-            path.write_text(regression_source(name, seed, steps_failed, str(error)))
+            path.write_text(regression_source(name, seed, steps_failed, str(error), args.evm))
             print(f"\nshrunk example ({len(steps_failed)} steps) saved as {path}")
             _summary(counts, start)
             return 1

@@ -19,16 +19,19 @@ from __future__ import annotations
 import collections
 import copy
 import functools
+import os
 import re
 import sys
 from dataclasses import dataclass, field
 
 import boa
 from boa.contracts.base_evm_contract import BoaError
+from boa.util.abi import Address
 from eth.vm.gas_meter import GasMeter
 from eth_hash.auto import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from revm_evm import revm_env
 
 from ringfence.paths import contract_path
 from ringfence.risk_table import (
@@ -59,6 +62,12 @@ MAX_SPOT = 100_000 * WAD
 MIN_VOL = 5 * 10**16
 MAX_VOL = 5 * WAD
 TRADERS = ("trader", "other_trader", "third_trader")
+# The EVM the machine runs on: "revm" (pyrevm behind titanoboa, the default: ~50x faster
+# per call) or "pyevm" (titanoboa's own py-evm). tests/fuzz/test_revm_evm.py runs the
+# same seeded campaign on both and requires identical outcomes.
+EVMS = ("revm", "pyevm")
+DEFAULT_EVM = os.environ.get("RINGFENCE_FUZZ_EVM", "revm")
+GENESIS_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z: the fuzz chains' starting clock
 LIQUIDATION_REASONS = {"clearing: healthy position", "clearing: no position", "oracle: stale price"}
 
 INVARIANTS = (
@@ -108,12 +117,13 @@ class UnexpectedOutcome(AssertionError):
     """The contract did not do what the model predicted."""
 
 
-def attempt(expected: set[str], call):
+def attempt(expected: set[str], call, rule: str | None = None):
     """Run `call`; succeed iff `expected` is empty, else revert with one of `expected`.
 
-    Returns the call's result, or None when it reverted as expected.
+    Returns the call's result, or None when it reverted as expected. The outcome is
+    counted under `rule` (default: the calling function's name).
     """
-    caller = sys._getframe(1).f_code.co_name
+    caller = rule or sys._getframe(1).f_code.co_name
     try:
         result = call()
     except BoaError as error:
@@ -199,9 +209,13 @@ class Storage:
 
     def __init__(self, d: Deployment):
         ch, token, pool = d.ch, d.token, d.pool
-        self._ch = ch.address.canonical_address
-        self._token = token.address.canonical_address
-        self._pool = pool.address.canonical_address
+        self._evm = d.env.evm
+        # An account as each engine's storage read wants it: a hex string for revm,
+        # the 20 bytes for py-evm.
+        key = str if d.evm == "revm" else (lambda address: address.canonical_address)
+        self._ch = key(ch.address)
+        self._token = key(token.address)
+        self._pool = key(pool.address)
         self._free = _layout_slot(ch, "_free")
         self._insurance = _layout_slot(ch, "_insurance")
         self._next_id = _layout_slot(ch, "position_store", "next_id")
@@ -226,6 +240,12 @@ class Storage:
         self._vault_slots: dict[int, tuple[int, ...]] = {}
         self._series_slots: dict[int, tuple[int, ...]] = {}
 
+    def _getter(self):
+        """The engine's raw storage read, (account, slot) -> word."""
+        if hasattr(self._evm, "revm"):
+            return self._evm.revm.storage
+        return self._evm.vm.state.get_storage
+
     def _map(self, var_slot: int, key: int) -> int:
         slot = self._slots.get((var_slot, key))
         if slot is None:
@@ -233,7 +253,7 @@ class Storage:
         return slot
 
     def books(self, accounts, lp: str) -> Books:
-        get = boa.env.evm.vm.state.get_storage
+        get = self._getter()
         ch, token = self._ch, self._token
         keys = [int(a, 16) for a in accounts]
         return Books(
@@ -258,7 +278,7 @@ class Storage:
             slots = tuple(_map_slot(m, pid) for m in self._vault_maps)
             slots += tuple(legs + i for i in range(4))
             self._vault_slots[pid] = slots
-        get = boa.env.evm.vm.state.get_storage
+        get = self._getter()
         return tuple(get(self._ch, slot) for slot in slots)
 
     def series(self, sid: int) -> tuple[int, int, int]:
@@ -266,7 +286,7 @@ class Storage:
         slots = self._series_slots.get(sid)
         if slots is None:
             slots = self._series_slots[sid] = tuple(_map_slot(m, sid) for m in self._series_maps)
-        get = boa.env.evm.vm.state.get_storage
+        get = self._getter()
         net, size_entry, open_legs = (get(self._ch, slot) for slot in slots)
         return _signed(net), _signed(size_entry), open_legs
 
@@ -297,6 +317,8 @@ class Deployment:
     series: dict[int, tuple[int, int, bool]]  # id -> (strike, expiry, is_call)
     expiries: tuple[int, ...]
     start: int
+    env: boa.Env
+    evm: str  # "revm" or "pyevm"
     storage: Storage | None = None  # direct storage reads, set once deployed
 
     @property
@@ -307,11 +329,48 @@ class Deployment:
         return amount * 10**self.decimals
 
 
+def fuzz_env(evm: str | None = None) -> boa.Env:
+    """The titanoboa environment the machines run in, one per engine (default
+    :data:`DEFAULT_EVM`), apart from ``boa.env`` so the unit tests' state and the
+    campaign's never mix."""
+    return _fuzz_env(evm or DEFAULT_EVM)
+
+
 @functools.cache
-def deployment(decimals: int = 6, reentrant: bool = False) -> Deployment:
-    """The protocol on the aging oracle mock, deployed once per (decimals, token kind)."""
-    boa.env.enable_fast_mode()
-    role = boa.env.generate_address
+def _fuzz_env(evm: str) -> boa.Env:
+    if evm not in EVMS:
+        raise ValueError(f"unknown fuzz EVM {evm!r}: expected one of {', '.join(EVMS)}")
+    if evm == "revm":
+        env = revm_env()
+    else:
+        env = boa.Env()
+        env.enable_fast_mode()
+    # A fixed clock: a seed replays the same campaign whenever and on whichever engine.
+    env.evm.patch.timestamp = GENESIS_TIME
+    env.evm.patch.block_number = 1
+    return env
+
+
+def deployment(decimals: int = 6, reentrant: bool = False, evm: str | None = None):
+    """The protocol on the aging oracle mock, deployed once per (decimals, token kind,
+    engine) in that engine's :func:`fuzz_env`."""
+    return _deployment(decimals, reentrant, evm or DEFAULT_EVM)
+
+
+@functools.cache
+def _deployment(decimals: int, reentrant: bool, evm: str) -> Deployment:
+    with boa.swap_env(fuzz_env(evm)):
+        return _deploy(decimals, reentrant, evm)
+
+
+def _deploy(decimals: int, reentrant: bool, evm: str) -> Deployment:
+    def role(name: str) -> str:
+        # The same account on every engine and in every process (titanoboa's
+        # generate_address draws from one generator shared by all environments).
+        account = Address(keccak(f"ringfence fuzz {name}".encode())[-20:])
+        boa.env.alias(account, name)
+        return account
+
     governance, guardian, lp = role("governance"), role("guardian"), role("lp")
     liquidator, keeper = role("liquidator"), role("keeper")
     traders = tuple(role(name) for name in TRADERS)
@@ -340,7 +399,7 @@ def deployment(decimals: int = 6, reentrant: bool = False) -> Deployment:
                     series[sid] = (strike * WAD, expiry, is_call)
     d = Deployment(
         token, oracle, engine, ch, pool, decimals, reentrant, governance, guardian, lp,
-        liquidator, keeper, traders, series, expiries, now,
+        liquidator, keeper, traders, series, expiries, now, boa.env, evm,
     )  # fmt: skip
     d.storage = Storage(d)
     cash = d.units(POOL_CASH_UNITS)
@@ -414,10 +473,14 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     DECIMALS = 6
     REENTRANT = False
+    EVM: str | None = None  # None: DEFAULT_EVM
 
     def __init__(self):
         super().__init__()
-        self.d = deployment(self.DECIMALS, self.REENTRANT)
+        self.d = deployment(self.DECIMALS, self.REENTRANT, self.EVM)
+        # Every rule says `boa.env`: point it at the deployment's environment for the run.
+        self._outer_env = boa.env
+        boa.set_env(self.d.env)
         # boa's anchor by hand (a generator held across steps would be closed by the GC at
         # a random time): the EVM journal snapshot plus the block patch (timestamp).
         self._snapshot = boa.env.evm.snapshot()
@@ -459,6 +522,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         boa.env.evm.revert(self._snapshot)
         boa.env.evm.patch.timestamp = self._timestamp
         boa.env.evm.patch.block_number = self._block
+        boa.set_env(self._outer_env)
 
     # ------------------------------------------------------------- views of the model
 
@@ -666,10 +730,12 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- positions
 
-    def _draw_size(self, data) -> int:
+    def _draw_size(self, data, tradeable: bool = False) -> int:
         min_size = self.m.params["min_size"]
         # Mostly tradeable sizes; dust, sub-minimum and cap-sized ones a fifth of the time.
         kinds = ["normal"] * 8 + ["small"] * 2 + ["dust", "below_min", "cap"]
+        if tradeable:
+            kinds = ["normal"] * 3 + ["small"]
         kind = data.draw(st.sampled_from(kinds))
         if kind == "dust":
             size = min_size
@@ -685,15 +751,38 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def open_position(self, data):
+        """Any open: sizes from below the minimum to the cap, collateral from 1 wei to
+        rich, any listed series (expired too), any max_cost."""
+        self._open(data, tradeable=False)
+
+    @rule(data=st.data())
+    def open_tradeable_position(self, data):
+        """The open a trader would send: live series, tradeable sizes, collateral at or
+        above IM (deposited first if the free balance is short), max_cost at least the
+        cost. It can still be refused (pause, stale oracle, caps, utilisation); what it
+        adds is a steady supply of vaults for the liquidation, close and settle rules."""
+        self._open(data, tradeable=True)
+
+    @initialize(data=st.data(), count=st.integers(1, 3))
+    def open_initial_book(self, data, count):
+        """Every run starts with one to three tradeable vaults."""
+        for _ in range(count):
+            self._open(data, tradeable=True)
+
+    def _open(self, data, tradeable: bool):
         d, m = self.d, self.m
+        now = self.now()
         owner = data.draw(st.sampled_from(d.traders), label="owner")
         n = data.draw(st.integers(1, 4), label="n_legs")
+        listed = sorted(d.series)
+        if tradeable:
+            listed = [sid for sid in listed if d.series[sid][1] > now] or listed
+            n = min(n, len(listed))
         sids = data.draw(
-            st.lists(st.sampled_from(sorted(d.series)), min_size=n, max_size=n, unique=True),
+            st.lists(st.sampled_from(listed), min_size=n, max_size=n, unique=True),
             label="series",
         )
-        legs = [(sid, self._draw_size(data)) for sid in sids]
-        now = self.now()
+        legs = [(sid, self._draw_size(data, tradeable)) for sid in sids]
         expected = set()
         if m.paused:
             expected.add("clearing: paused")
@@ -720,10 +809,10 @@ class RingfenceMachine(RuleBasedStateMachine):
                 cost += abs(size) * abs(entry - mark) // WAD
         cost_tokens = -(-cost // self.scale)
         need = -(-(cost + (pr.initial if pr else 0)) // self.scale)
-        mode = data.draw(
-            st.sampled_from(["rich"] * 4 + ["im+1", "im"] * 2 + ["one_wei", "im-1", "all_free"]),
-            label="collateral",
-        )
+        modes = ["rich"] * 4 + ["im+1", "im"] * 2 + ["one_wei", "im-1", "all_free"]
+        if tradeable:
+            modes = ["rich", "rich", "im", "im+1"]
+        mode = data.draw(st.sampled_from(modes), label="collateral")
         collateral = {
             "one_wei": 1,
             "im-1": max(need - 1, 0),
@@ -732,10 +821,13 @@ class RingfenceMachine(RuleBasedStateMachine):
             "rich": 3 * need + d.units(10),
             "all_free": m.free[owner],
         }[mode]
-        max_cost = data.draw(
-            st.sampled_from([2**256 - 1] * 4 + [cost_tokens] * 2 + [max(cost_tokens - 1, 0)]),
-            label="max_cost",
-        )
+        max_costs = [2**256 - 1] * 4 + [cost_tokens] * 2 + [max(cost_tokens - 1, 0)]
+        if tradeable:
+            max_costs = [2**256 - 1, cost_tokens]
+        max_cost = data.draw(st.sampled_from(max_costs), label="max_cost")
+        if tradeable and collateral > m.free[owner]:
+            # Deposit the difference first, as a trader would (if the wallet has it).
+            self._deposit(owner, min(collateral - m.free[owner], m.wallet[owner]))
         if pr is not None:
             if cost_tokens > max_cost:
                 expected.add("clearing: cost above max")
@@ -761,7 +853,11 @@ class RingfenceMachine(RuleBasedStateMachine):
                 # Found by `campaign.py --seed 2026` (regressions/..._standard6_2026.py).
                 expected.add("clearing: zero amount")
         with boa.env.prank(owner):
-            pid = attempt(expected, lambda: d.ch.open_position(list(legs), collateral, max_cost))
+            pid = attempt(
+                expected,
+                lambda: d.ch.open_position(list(legs), collateral, max_cost),
+                "open_tradeable_position" if tradeable else "open_position",
+            )
         if expected:
             return
         assert pid == m.next_id, "position ids must be sequential and never reused"
