@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         help="engine under titanoboa: revm (default, fast) or pyevm (titanoboa's own)",
     )
     args = parser.parse_args(argv)
+    if args.evm not in EVMS:  # a bad RINGFENCE_FUZZ_EVM default escapes argparse's check
+        parser.error(f"RINGFENCE_FUZZ_EVM={args.evm!r}: expected one of {', '.join(EVMS)}")
 
     names = list(MACHINES) if args.machine == "both" else [args.machine]
     counts: collections.Counter = collections.Counter()

@@ -39,6 +39,11 @@ from eth_utils import to_checksum_address
 _REVERT_OUTPUT = re.compile(r"^Revert \{ gas_used: \d+, output: 0x([0-9a-fA-F]*) \}$")
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 GAS_LIMIT = 100_000_000  # titanoboa's default block gas limit
+# revm hands code back padded for its jump analysis (33 zero bytes on legacy code), so the
+# true length comes from EXTCODESIZE, asked of this helper: (address) -> extcodesize.
+_CODESIZE_HELPER = "0x000000000000000000000000000000000000c0de"
+_CODESIZE_RUNTIME = bytes.fromhex("6000353b60005260206000f3")
+_ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def revert_reason(output: bytes) -> str:
@@ -117,8 +122,7 @@ def _handle_error(self, computation):
 class RevmPatch:
     """The block fields titanoboa patches (``env.evm.patch``): timestamp and number."""
 
-    def __init__(self, evm: RevmEVM, timestamp: int, block_number: int, chain_id: int):
-        self._evm = evm
+    def __init__(self, timestamp: int, block_number: int, chain_id: int):
         self._timestamp = timestamp
         self._block_number = block_number
         self.chain_id = chain_id
@@ -161,9 +165,13 @@ class RevmEVM:
             gas_limit=GAS_LIMIT,
             spec_id="CANCUN",
         )
-        self.patch = RevmPatch(self, timestamp, block_number, chain_id)
+        self.patch = RevmPatch(timestamp, block_number, chain_id)
         self._gas_meter_class: Any = NoGasMeter
         self.is_forked = False
+        self._unpadded: dict[bytes, bytes] = {}  # code as revm returns it -> the code
+        self.revm.insert_account_info(
+            _CODESIZE_HELPER, pyrevm.AccountInfo(nonce=1, code=_CODESIZE_RUNTIME)
+        )
 
     # ------------------------------------------------------------------ boa's surface
 
@@ -190,16 +198,32 @@ class RevmEVM:
         self.revm.set_balance(str(address), value)
 
     def get_code(self, address: Address) -> bytes:
-        return bytes(self.revm.get_code(str(address)) or b"")
+        padded = bytes(self.revm.get_code(str(address)) or b"")
+        if not padded:
+            return padded
+        code = self._unpadded.get(padded)
+        if code is None:  # titanoboa asks on every call: ask revm once per code
+            size = self.revm.message_call(
+                _ZERO, _CODESIZE_HELPER, bytes(12) + bytes.fromhex(str(address)[2:]),
+                is_static=True,
+            )  # fmt: skip
+            code = self._unpadded[padded] = padded[: int.from_bytes(bytes(size), "big")]
+        return code
 
     def set_code(self, address: Address, code: bytes) -> None:
         info = self.revm.basic(str(address))
         self.revm.insert_account_info(
             str(address), pyrevm.AccountInfo(nonce=info.nonce, code=bytes(code))
         )
+        # pyrevm's AccountInfo takes no balance: put the account's balance back.
+        self.revm.set_balance(str(address), info.balance)
 
     def get_storage(self, address: Address, slot: int) -> int:
         return self.revm.storage(str(address), slot)
+
+    def get_storage_slot(self, address: Address, slot: int) -> bytes:
+        """One storage word as 32 bytes (titanoboa's storage dump in a contract's repr)."""
+        return self.get_storage(address, slot).to_bytes(32, "big")
 
     def set_storage(self, address: Address, slot: int, value: int) -> None:
         self.revm.insert_account_storage(str(address), slot, value)

@@ -68,6 +68,12 @@ def test_revert_reason__no_data_or_custom__shown_raw():
     assert revert_reason(b"\x12\x34") == "revert data 0x1234"
 
 
+def test_revm__get_code__exactly_the_runtime_bytecode(probe):
+    env, c = probe
+    assert env.get_code(c.address) == c.compiler_data.bytecode_runtime
+    assert env.get_code("0x" + "ef" * 20) == b""
+
+
 def test_revm__call_returns_and_persists(probe):
     env, c = probe
     with boa.swap_env(env), env.anchor():
@@ -121,6 +127,17 @@ def test_revm__nonreentrant_lock__released_between_calls(probe):
         c.locked_call()
         c.locked_call()
         assert c.calls() == 2
+
+
+def test_revm__set_code__keeps_nonce_and_balance(probe):
+    env, c = probe
+    account = "0x" + "cd" * 20
+    with boa.swap_env(env), env.anchor():
+        env.set_balance(account, 12345)
+        env.set_code(account, env.get_code(c.address))
+        assert env.get_balance(account) == 12345
+        assert env.get_code(account) == env.get_code(c.address)
+        assert c.at(account).x() == 0
 
 
 def test_revm__deploy_override_address__refused(probe):
