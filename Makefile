@@ -70,7 +70,7 @@ format: setup  ## rewrite Python and Vyper sources in the house style
 FUZZ_EVM = $(if $(EVM),--evm $(EVM))
 
 fuzz: setup  ## bounded invariant campaign (a few minutes; EVM=pyevm for titanoboa's py-evm)
-	$(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
+	RINGFENCE_FUZZ_EVM=$(or $(EVM),revm) $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
 	$(VENV)/bin/python tests/fuzz/campaign.py --steps 200000 --seconds 240 --seed $(or $(SEED),0) $(FUZZ_EVM)
 
 fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=... [EVM=pyevm]

@@ -7,7 +7,7 @@ round it prints the steps so far, steps/s and elapsed time; at the end, how ofte
 rule ran. On a failure it prints hypothesis' shrunk example and writes it as a replay test
 ``tests/fuzz/regressions/test_regression_<machine>_<seed>.py`` (a pytest file that replays
 the exact steps and is marked ``xfail(strict=True)`` until the bug is fixed), then exits 1.
-``--evm pyevm`` runs the same campaign on titanoboa's py-evm instead of revm (about 4x
+``--evm pyevm`` runs the same campaign on titanoboa's py-evm instead of revm (about 15-20x
 slower; a seed gives the same steps on both, tests/fuzz/test_revm_evm.py checks it).
 """
 
@@ -63,12 +63,13 @@ contract is fixed: the replay then passes and guards the fix.
 import pytest
 from ringfence_machine import RingfenceMachine, deployment, replay
 
-deployment({decimals}, {reentrant})
+deployment({decimals}, {reentrant}, "{evm}")
 
 
 class Machine(RingfenceMachine):
     DECIMALS = {decimals}
     REENTRANT = {reentrant}
+    EVM = "{evm}"
 
 
 STEPS = {body}

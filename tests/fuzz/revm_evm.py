@@ -56,17 +56,24 @@ def revert_reason(output: bytes) -> str:
     return f"revert data 0x{output.hex()}" if output else "revert without data"
 
 
+class RevmTransactionError(RuntimeError):
+    """revm refused the transaction itself (not a revert or a halt of the code), e.g. a
+    sender that has code (EIP-3607, which pyrevm 0.3.7 cannot switch off)."""
+
+
 class RevmComputation:
-    """What titanoboa reads from a finished call: output, error flag, logs."""
+    """What titanoboa reads from a finished call: output, error, logs."""
 
     _gas_meter_class = NoGasMeter  # boa skips gas bookkeeping for this meter class
     beneficiaries = ()
     children = ()
 
-    def __init__(self, to: Address, output: bytes, error: str | None, logs=()):
+    def __init__(self, to: Address, output: bytes, reason: str | None, logs=()):
         self.to = to
         self.output = output
-        self.error = error
+        self.reason = reason  # the revert reason or halt description; None on success
+        # titanoboa raises `computation.error` itself in a few places (raw_call, blueprints)
+        self.error = None if reason is None else RevmRevert("contract", str(to), reason)
         self._logs = logs
 
     @property
@@ -115,7 +122,7 @@ _original_handle_error = _BaseEVMContract.handle_error
 def _handle_error(self, computation):
     if isinstance(computation, RevmComputation):
         name = getattr(self, "contract_name", None) or type(self).__name__
-        raise RevmRevert(name, str(computation.to), computation.error)
+        raise RevmRevert(name, str(computation.to), computation.reason)
     return _original_handle_error(self, computation)
 
 
@@ -169,6 +176,10 @@ class RevmEVM:
         self._gas_meter_class: Any = NoGasMeter
         self.is_forked = False
         self._unpadded: dict[bytes, bytes] = {}  # code as revm returns it -> the code
+        self._code_at: dict[str, bytes] = {}  # address -> the code get_code last returned
+        # set_balance / set_code write revm's database, which its journal does not roll
+        # back: (kind, address, previous value), undone by revert() past their snapshot.
+        self._undo: list[tuple[str, str, Any]] = []
         self.revm.insert_account_info(
             _CODESIZE_HELPER, pyrevm.AccountInfo(nonce=1, code=_CODESIZE_RUNTIME)
         )
@@ -179,11 +190,12 @@ class RevmEVM:
         """revm needs no fast mode; accepted so titanoboa code runs unchanged."""
 
     def get_gas_meter_class(self):
-        return self._gas_meter_class
+        # Always "no meter": titanoboa then skips its per-computation gas bookkeeping
+        # (gas profiling needs py-evm: RINGFENCE_FUZZ_EVM=pyevm).
+        return NoGasMeter
 
     def set_gas_meter_class(self, cls) -> None:
-        # Kept for titanoboa's API; revm always meters gas itself and boa never sees it.
-        self._gas_meter_class = cls
+        """Accepted for titanoboa's API; revm meters gas itself and boa never sees it."""
 
     def get_gas_limit(self) -> int:
         return GAS_LIMIT
@@ -195,7 +207,9 @@ class RevmEVM:
         return self.revm.get_balance(str(address))
 
     def set_balance(self, address: Address, value: int) -> None:
-        self.revm.set_balance(str(address), value)
+        account = str(address)
+        self._undo.append(("balance", account, self.revm.get_balance(account)))
+        self.revm.set_balance(account, value)
 
     def get_code(self, address: Address) -> bytes:
         padded = bytes(self.revm.get_code(str(address)) or b"")
@@ -208,15 +222,19 @@ class RevmEVM:
                 is_static=True,
             )  # fmt: skip
             code = self._unpadded[padded] = padded[: int.from_bytes(bytes(size), "big")]
+        self._code_at[str(address)] = code
         return code
 
     def set_code(self, address: Address, code: bytes) -> None:
-        info = self.revm.basic(str(address))
-        self.revm.insert_account_info(
-            str(address), pyrevm.AccountInfo(nonce=info.nonce, code=bytes(code))
-        )
+        account = str(address)
+        self._undo.append(("code", account, self.get_code(address)))
+        self._put_code(account, bytes(code))
+
+    def _put_code(self, account: str, code: bytes) -> None:
+        info = self.revm.basic(account)
+        self.revm.insert_account_info(account, pyrevm.AccountInfo(nonce=info.nonce, code=code))
         # pyrevm's AccountInfo takes no balance: put the account's balance back.
-        self.revm.set_balance(str(address), info.balance)
+        self.revm.set_balance(account, info.balance)
 
     def get_storage(self, address: Address, slot: int) -> int:
         return self.revm.storage(str(address), slot)
@@ -229,10 +247,17 @@ class RevmEVM:
         self.revm.insert_account_storage(str(address), slot, value)
 
     def snapshot(self):
-        return self.revm.snapshot()
+        return self.revm.snapshot(), len(self._undo)
 
     def revert(self, snapshot_id) -> None:
-        self.revm.revert(snapshot_id)
+        checkpoint, undo_mark = snapshot_id
+        self.revm.revert(checkpoint)
+        while len(self._undo) > undo_mark:
+            kind, account, previous = self._undo.pop()
+            if kind == "balance":
+                self.revm.set_balance(account, previous)
+            else:
+                self._put_code(account, previous)
 
     def generate_create_address(self, sender: Address) -> Address:
         # revm bumps the nonce itself when it deploys; only predict the address here.
@@ -259,12 +284,16 @@ class RevmEVM:
             )
         except RuntimeError as exc:
             return RevmComputation(target_address, b"", _failure(exc))
+        finally:
+            self.revm.reset_transient_storage()
         if to_checksum_address(address) != str(target_address):
             raise RuntimeError(
                 f"revm deployed at {address}, titanoboa expected {target_address}: "
                 "override_address is not supported on the revm backend"
             )
-        return RevmComputation(target_address, self.get_code(target_address), None)
+        result = self.revm.result
+        logs = result.logs if result else ()
+        return RevmComputation(target_address, self.get_code(target_address), None, logs)
 
     def execute_code(
         self, sender, to, gas, gas_price, value, bytecode, data, is_static, fake_codesize,
@@ -274,6 +303,9 @@ class RevmEVM:
             raise NotImplementedError(
                 "the revm backend runs deployed code only (no boa.eval / internal functions)"
             )
+        # titanoboa passes the code it just read with get_code, unless it overrides it.
+        if bytecode is not self._code_at.get(str(to)) and bytecode != self.get_code(to):
+            raise NotImplementedError("the revm backend cannot run overridden bytecode")
         self._sync_block()
         try:
             output = self.revm.message_call(
@@ -287,12 +319,23 @@ class RevmEVM:
         result = self.revm.result
         return RevmComputation(to, bytes(output), None, result.logs if result else ())
 
+    def __getattr__(self, name: str):
+        # Only reached for what this backend lacks (forking, boa.deal's `vm`, tracing).
+        raise AttributeError(
+            f"the revm fuzz backend has no {name!r}; run with RINGFENCE_FUZZ_EVM=pyevm"
+        )
+
 
 def _failure(exc: RuntimeError) -> str:
-    match = _REVERT_OUTPUT.match(str(exc))
-    if match is None:
-        return f"halted: {exc}"
-    return revert_reason(bytes.fromhex(match.group(1)))
+    """The reason of a failed call: the revert string, or the halt; revm refusing the
+    transaction itself is raised, never reported as if the contract had reverted."""
+    message = str(exc)
+    match = _REVERT_OUTPUT.match(message)
+    if match is not None:
+        return revert_reason(bytes.fromhex(match.group(1)))
+    if message.startswith("Halt"):
+        return f"halted: {message}"
+    raise RevmTransactionError(f"revm refused the transaction: {message}") from exc
 
 
 def revm_env(template: Env | None = None) -> Env:
@@ -304,7 +347,16 @@ def revm_env(template: Env | None = None) -> Env:
     import boa
 
     template = template or boa.env
+    # Env() builds a py-evm of its own (replaced below). Keep its side effects off the
+    # other environments: it draws from titanoboa's one shared address generator and
+    # wraps py-evm's shared opcode table (SHA3, SSTORE) in one more tracer layer.
+    random_state = Env._random.getstate()
+    table = getattr(getattr(template, "evm", None), "vm", None)
+    table = table.state.computation_class.opcodes if table is not None else {}
+    traced = {op: table[op] for op in (0x20, 0x55) if op in table}
     env = Env()
+    table.update(traced)
+    Env._random.setstate(random_state)
     env.evm = RevmEVM(
         env,
         timestamp=template.evm.patch.timestamp,

@@ -514,7 +514,12 @@ class RingfenceMachine(RuleBasedStateMachine):
         self._gas_meter_class = boa.env.get_gas_meter_class()
         boa.env.set_gas_meter_class(UncountedGasMeter)
         if not d.storage.checked:
-            self.check_storage_reads()
+            try:
+                self.check_storage_reads()
+            except BaseException:
+                # hypothesis does not tear down a machine whose __init__ failed
+                self.teardown()
+                raise
             d.storage.checked = True
 
     def teardown(self):
@@ -757,7 +762,8 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def open_tradeable_position(self, data):
-        """The open a trader would send: live series, tradeable sizes, collateral at or
+        """The open a trader would send: live series (any listed series once every expiry
+        has passed, and then it is refused), tradeable sizes, collateral at or
         above IM (deposited first if the free balance is short), max_cost at least the
         cost. It can still be refused (pause, stale oracle, caps, utilisation); what it
         adds is a steady supply of vaults for the liquidation, close and settle rules."""

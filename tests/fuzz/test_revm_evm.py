@@ -15,11 +15,12 @@ import boa
 import hypothesis.core
 import pytest
 from boa.contracts.base_evm_contract import BoaError
+from boa.environment import Env
 from eth_abi import encode
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
-from revm_evm import RevmRevert, revert_reason, revm_env
-from ringfence_machine import OUTCOMES, RingfenceMachine, deployment, instrument
+from revm_evm import RevmRevert, RevmTransactionError, revert_reason, revm_env
+from ringfence_machine import OUTCOMES, RingfenceMachine, deployment, fuzz_env, instrument
 
 SOURCE = """
 # pragma version ~=0.4.3
@@ -138,6 +139,49 @@ def test_revm__set_code__keeps_nonce_and_balance(probe):
         assert env.get_balance(account) == 12345
         assert env.get_code(account) == env.get_code(c.address)
         assert c.at(account).x() == 0
+
+
+def test_revm__set_balance_and_set_code__rolled_back_by_anchor(probe):
+    env, c = probe
+    account = "0x" + "ce" * 20
+    with boa.swap_env(env):
+        env.set_balance(account, 1)
+        with env.anchor():
+            env.set_balance(account, 5)
+            env.set_code(account, env.get_code(c.address))
+            assert env.get_balance(account) == 5
+            assert env.get_code(account) == env.get_code(c.address)
+        assert env.get_balance(account) == 1
+        assert env.get_code(account) == b""
+
+
+def test_revm__raw_call_revert__raises_boa_error(probe):
+    env, c = probe
+    with boa.swap_env(env), pytest.raises(BoaError, match="probe: seven"):
+        env.raw_call(c.address, data=c.store.prepare_calldata(7))
+
+
+def test_revm__sender_with_code__refused_as_transaction_not_revert(probe):
+    env, c = probe
+    with boa.swap_env(env), pytest.raises(RevmTransactionError, match="RejectCallerWithCode"):
+        c.store(1, sender=c.address)
+
+
+def test_revm__unsupported_titanoboa_feature__clear_error(probe):
+    env, _ = probe
+    with pytest.raises(AttributeError, match="RINGFENCE_FUZZ_EVM=pyevm"):
+        env.evm.vm  # noqa: B018 - boa.deal and forking reach for py-evm's vm
+    assert env.get_gas_meter_class().__name__ == "NoGasMeter"
+
+
+def test_revm_env__leaves_other_environments_alone():
+    """Building a revm Env neither advances titanoboa's shared address generator nor
+    adds tracer layers to py-evm's shared opcode table."""
+    pyevm = fuzz_env("pyevm")
+    table = pyevm.evm.vm.state.computation_class.opcodes
+    before = (Env._random.getstate(), table[0x20], table[0x55])
+    revm_env(pyevm)
+    assert (Env._random.getstate(), table[0x20], table[0x55]) == before
 
 
 def test_revm__deploy_override_address__refused(probe):
