@@ -351,16 +351,22 @@ def _fuzz_env(evm: str) -> boa.Env:
     return env
 
 
+_DEPLOYMENTS: dict[tuple[int, bool, str], Deployment] = {}
+
+
 def deployment(decimals: int = 6, reentrant: bool = False, evm: str | None = None):
     """The protocol on the aging oracle mock, deployed once per (decimals, token kind,
-    engine) in that engine's :func:`fuzz_env`."""
-    return _deployment(decimals, reentrant, evm or DEFAULT_EVM)
+    engine) in that engine's :func:`fuzz_env`.
 
-
-@functools.cache
-def _deployment(decimals: int, reentrant: bool, evm: str) -> Deployment:
-    with boa.swap_env(fuzz_env(evm)):
-        return _deploy(decimals, reentrant, evm)
+    Deployed again if an enclosing snapshot has rolled the cached one back (boa's pytest
+    plugin anchors every test, so a deployment made inside a test is gone after it).
+    """
+    key = (decimals, reentrant, evm or DEFAULT_EVM)
+    d = _DEPLOYMENTS.get(key)
+    if d is None or not d.env.get_code(d.pool.address):
+        with boa.swap_env(fuzz_env(key[2])):
+            d = _DEPLOYMENTS[key] = _deploy(*key)
+    return d
 
 
 def _deploy(decimals: int, reentrant: bool, evm: str) -> Deployment:
