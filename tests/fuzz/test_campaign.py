@@ -12,12 +12,17 @@ from ringfence_machine import deployment
 deployment(6, False)
 
 
-def test_campaign__clean_run__exit_0_and_rule_table(capsys):
+def _standard6(capsys, steps: int, seed: int, examples: int, run_steps: int):
+    """(exit code, printed output) of a standard-token campaign."""
     code = campaign.main(
-        ["--steps", "200", "--seconds", "60", "--seed", "5", "--machine", "standard6",
-         "--examples", "4", "--run-steps", "25"]
+        ["--steps", str(steps), "--seconds", "120", "--seed", str(seed),
+         "--machine", "standard6", "--examples", str(examples), "--run-steps", str(run_steps)]
     )  # fmt: skip
-    out = capsys.readouterr().out
+    return code, capsys.readouterr().out
+
+
+def test_campaign__clean_run__exit_0_and_rule_table(capsys):
+    code, out = _standard6(capsys, steps=200, seed=5, examples=4, run_steps=25)
     assert code == 0
     assert "engine revm" in out
     assert "no invariant violated" in out
@@ -37,11 +42,7 @@ def test_campaign__failure__shrunk_replay_file_written(tmp_path, monkeypatch, ca
 
     monkeypatch.setattr(campaign, "machine_class", failing)
     monkeypatch.setattr(campaign, "REGRESSIONS", tmp_path)
-    code = campaign.main(
-        ["--steps", "2000", "--seconds", "120", "--seed", "9", "--machine", "standard6",
-         "--examples", "20", "--run-steps", "10"]
-    )  # fmt: skip
-    out = capsys.readouterr().out
+    code, out = _standard6(capsys, steps=2000, seed=9, examples=20, run_steps=10)
     assert code == 1
     assert "trader 0 has a free balance" in out
     (path,) = tmp_path.glob("test_regression_standard6_*.py")
