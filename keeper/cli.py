@@ -22,6 +22,7 @@ import click
 
 from keeper.config import KeeperConfig
 from keeper.service import PASSWORD_ENV, ConfigError, open_service
+from ringfence import console
 
 EXIT_CONFIG = 2
 HELP = KeeperConfig.help()
@@ -253,15 +254,7 @@ def options() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        code = cli.main(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("keeper: interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    console.run(cli, "keeper")
 
 
 if __name__ == "__main__":

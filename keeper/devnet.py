@@ -36,20 +36,16 @@ from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
 
 from keeper import abi as keeper_abi
+from ringfence import deployer
 from ringfence.deploy_config import DeployConfig, load, resolve_expiry
 from ringfence.oracle_types import Report, sign_report
 from ringfence.paths import ROOT
 
 CONTRACTS = ROOT / "contracts"
-SOURCES = {
-    "MockToken": "contracts/mocks/MockToken.vy",
-    "Oracle": "contracts/Oracle.vy",
-    "MarginEngine": "contracts/MarginEngine.vy",
-    "ClearingHouse": "contracts/ClearingHouse.vy",
-    "LiquidityPool": "contracts/LiquidityPool.vy",
-}
+# The deployer's contracts minus the Chainlink adapters, which a devnet does not deploy.
+SOURCES = {name: path for name, path in deployer.SOURCES.items() if name != "ChainlinkAdapter"}
 MNEMONIC = "test test test test test test test test test test test junk"
-YEAR = 31_536_000
+YEAR = deployer.YEAR
 WAD = 10**18
 POOL_CHUNK = 2_000  # transactions sent before mining them
 SEED_BASE_FEE = 10**9  # wei, base fee pinned while seeding

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import time
 from typing import Any, NoReturn
 
@@ -18,6 +17,7 @@ import click
 from oracle.config import Config, load_config, reference
 from oracle.errors import ConfigError, TransientError
 from oracle.keystore import DEFAULT_PASSWORD_ENV, list_keystores, new_keystore, read_password
+from ringfence import console
 
 EXIT_CONFIG = 2
 
@@ -320,12 +320,4 @@ def _terminate(signum: int, frame: Any) -> None:
 def main() -> None:
     """Console-script entry point: SIGTERM and Ctrl-C end the service quietly (exit 130)."""
     signal.signal(signal.SIGTERM, _terminate)
-    try:
-        code = cli.main(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("oracle: interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    console.run(cli, "oracle")

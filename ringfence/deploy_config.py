@@ -9,7 +9,7 @@ one readable line naming the offending key.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -153,17 +153,8 @@ class DeployConfig:
     local_pool_seed: int = 0  # base units the `lp` role deposits into the pool
 
 
-_RISK_KEYS = (
-    "spot_shock",
-    "vol_shock",
-    "im_factor",
-    "min_short_margin",
-    "liquidation_reward",
-    "insurance_fee",
-    "spread_vol",
-    "rate",
-    "min_size",
-)
+# IClearingHouse.RiskParams' fields, in order (RiskConfig declares them that way).
+RISK_KEYS = tuple(f.name for f in fields(RiskConfig))
 
 
 def _feed(raw: dict, i: int) -> FeedConfig:
@@ -193,9 +184,9 @@ def _feed(raw: dict, i: int) -> FeedConfig:
 def _risk(symbol: str, raw: dict) -> RiskConfig:
     where = f"risk.{symbol}"
     values = {}
-    for key in _RISK_KEYS:
+    for key in RISK_KEYS:
         values[key] = to_wad(_require(raw, key, where), f"{where}.{key}", signed=key == "rate")
-    unknown = set(raw) - set(_RISK_KEYS)
+    unknown = set(raw) - set(RISK_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     return RiskConfig(**values)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import boa
 
+from ringfence.deploy_config import RISK_KEYS
 from ringfence.paths import contract_path
 
 WAD = 10**18
@@ -45,18 +46,8 @@ DEFAULT_PARAMS = {
 
 
 def params_tuple(params: dict[str, int]) -> tuple:
-    keys = (
-        "spot_shock",
-        "vol_shock",
-        "im_factor",
-        "min_short_margin",
-        "liquidation_reward",
-        "insurance_fee",
-        "spread_vol",
-        "rate",
-        "min_size",
-    )
-    return tuple(params[k] for k in keys)
+    """`params` in ``IClearingHouse.RiskParams`` field order."""
+    return tuple(params[k] for k in RISK_KEYS)
 
 
 @functools.cache
@@ -127,12 +118,28 @@ def deploy_protocol(
 
     `pool_cash` is in whole quote units, deposited by the `lp` role.
     """
+    proto = deploy_core(
+        lambda expiry: oracle_deployer().deploy(), decimals, days, max_utilisation, params
+    )
+    proto.oracle.set_price(ETH, spot)
+    proto.oracle.set_vol(ETH, proto.expiry, vol)
+    list_and_seed(proto, strikes, oi_cap, pool_cash)
+    return proto
+
+
+def deploy_core(
+    make_oracle, decimals: int, days: int, max_utilisation: int, params: dict[str, int] | None
+) -> Protocol:
+    """Token, oracle, engine, clearing house and pool, wired by the governance role; no
+    prices and no series yet. ``make_oracle(expiry)`` deploys (and configures) the oracle,
+    as governance, between the token and the engine; `expiry` is `days` from now."""
     governance = boa.env.generate_address("governance")
     guardian = boa.env.generate_address("guardian")
     lp = boa.env.generate_address("lp")
+    expiry = boa.env.evm.patch.timestamp + days * DAY
     with boa.env.prank(governance):
         token = token_deployer().deploy("Mock USD", "mUSD", decimals)
-        oracle = oracle_deployer().deploy()
+        oracle = make_oracle(expiry)
         engine = engine_deployer().deploy(oracle.address)
         ch = clearing_house_deployer().deploy(
             token.address, engine.address, guardian, max_utilisation
@@ -140,24 +147,23 @@ def deploy_protocol(
         pool = pool_deployer().deploy(token.address, ch.address, "Ringfence LP", "rfLP")
         ch.set_pool(pool.address)
         ch.set_risk_params(ETH, params_tuple(params or DEFAULT_PARAMS))
-        expiry = boa.env.evm.patch.timestamp + days * DAY
-        oracle.set_price(ETH, spot)
-        oracle.set_vol(ETH, expiry, vol)
-        series = {}
+    return Protocol(token, oracle, engine, ch, pool, governance, guardian, lp, decimals, expiry)
+
+
+def list_and_seed(proto: Protocol, strikes: tuple[int, ...], oi_cap: int, pool_cash: int):
+    """List a call and a put at every strike of `proto.expiry`, then the `lp` role deposits
+    `pool_cash` whole quote units into the pool."""
+    with boa.env.prank(proto.governance):
         for strike in strikes:
             for is_call in (True, False):
-                series[(strike, is_call)] = ch.list_series(
-                    ETH, strike * WAD, expiry, is_call, oi_cap
+                proto.series[(strike, is_call)] = proto.ch.list_series(
+                    ETH, strike * WAD, proto.expiry, is_call, oi_cap
                 )
-    proto = Protocol(
-        token, oracle, engine, ch, pool, governance, guardian, lp, decimals, expiry, series
-    )
     amount = proto.units(pool_cash)
-    token.mint(lp, amount)
-    with boa.env.prank(lp):
-        token.approve(pool.address, amount)
-        pool.deposit(amount, lp)
-    return proto
+    proto.token.mint(proto.lp, amount)
+    with boa.env.prank(proto.lp):
+        proto.token.approve(proto.pool.address, amount)
+        proto.pool.deposit(amount, proto.lp)
 
 
 # ---------------------------------------------------------------------------------------

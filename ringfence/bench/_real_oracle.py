@@ -29,19 +29,7 @@ from eth_utils import keccak
 
 from ringfence.oracle_types import Report, sign_report
 from ringfence.paths import contract_path
-from ringfence.risk_table import (
-    DAY,
-    DEFAULT_PARAMS,
-    ETH,
-    WAD,
-    YEAR,
-    Protocol,
-    clearing_house_deployer,
-    engine_deployer,
-    params_tuple,
-    pool_deployer,
-    token_deployer,
-)
+from ringfence.risk_table import ETH, WAD, YEAR, Protocol, deploy_core, list_and_seed
 
 MAX_AGE = 86_400
 SPOT_CAP_BPS = 10_000
@@ -120,41 +108,18 @@ def deploy_protocol_real_oracle(
     params: dict[str, int] | None = None,
 ) -> RealOracleProtocol:
     """``deploy_protocol`` with ``contracts/Oracle.vy`` fed by signed reports (see module doc)."""
-    governance = boa.env.generate_address("governance")
-    guardian = boa.env.generate_address("guardian")
-    lp = boa.env.generate_address("lp")
-    relayer = boa.env.generate_address("relayer")
     signer = Account.from_key(keccak(text="ringfence-bench-real-oracle-signer"))
-    with boa.env.prank(governance):
-        token = token_deployer().deploy("Mock USD", "mUSD", decimals)
+
+    def make_oracle(expiry: int):
         oracle = oracle_deployer().deploy()
         oracle.add_signer(signer.address)
         oracle.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH / USD")
-        expiry = boa.env.evm.patch.timestamp + days * DAY
         oracle.list_expiry(ETH, expiry)
-        engine = engine_deployer().deploy(oracle.address)
-        ch = clearing_house_deployer().deploy(
-            token.address, engine.address, guardian, max_utilisation
-        )
-        pool = pool_deployer().deploy(token.address, ch.address, "Ringfence LP", "rfLP")
-        ch.set_pool(pool.address)
-        ch.set_risk_params(ETH, params_tuple(params or DEFAULT_PARAMS))
-    feed = SignedFeed(oracle, signer.key, relayer)
+        return oracle
+
+    proto = deploy_core(make_oracle, decimals, days, max_utilisation, params)
+    feed = SignedFeed(proto.oracle, signer.key, boa.env.generate_address("relayer"))
     feed.set_price(ETH, spot)
-    feed.set_surface(ETH, expiry, spot, vol)
-    series = {}
-    with boa.env.prank(governance):
-        for strike in strikes:
-            for is_call in (True, False):
-                series[(strike, is_call)] = ch.list_series(
-                    ETH, strike * WAD, expiry, is_call, oi_cap
-                )
-    proto = Protocol(
-        token, oracle, engine, ch, pool, governance, guardian, lp, decimals, expiry, series
-    )
-    amount = proto.units(pool_cash)
-    token.mint(lp, amount)
-    with boa.env.prank(lp):
-        token.approve(pool.address, amount)
-        pool.deposit(amount, lp)
+    feed.set_surface(ETH, proto.expiry, spot, vol)
+    list_and_seed(proto, strikes, oi_cap, pool_cash)
     return RealOracleProtocol(proto, feed)

@@ -109,6 +109,16 @@ def revert_reasons(error: BoaError) -> set[str]:
     return {m.group(1) for m in _REASON.finditer(str(error))}
 
 
+def spend_reasons(amount: int, free: int) -> set[str]:
+    """The revert expected when an account spends `amount` of its free balance `free`
+    (withdraw, fund_insurance, add_collateral), or none."""
+    if amount == 0:
+        return {"clearing: zero amount"}
+    if amount > free:
+        return {"clearing: insufficient free balance"}
+    return set()
+
+
 # (rule, outcome) -> count: "ok" or the expected revert message; the campaign prints it.
 OUTCOMES: collections.Counter = collections.Counter()
 
@@ -711,11 +721,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         amount = {"zero": 0, "one": 1, "all": free, "all+1": free + 1}.get(mode)
         if amount is None:
             amount = data.draw(st.integers(0, max(free, 1)), label="amount")
-        expected = set()
-        if amount == 0:
-            expected.add("clearing: zero amount")
-        elif amount > free:
-            expected.add("clearing: insufficient free balance")
+        expected = spend_reasons(amount, free)
         with boa.env.prank(actor):
             attempt(expected, lambda: self.d.ch.withdraw(amount))
         if not expected:
@@ -728,11 +734,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         actor = data.draw(st.sampled_from(funded), label="actor")
         free = self.m.free[actor]
         amount = data.draw(st.integers(0, min(free, self.d.units(1_000)) + 1), label="amount")
-        expected = set()
-        if amount == 0:
-            expected.add("clearing: zero amount")
-        elif amount > free:
-            expected.add("clearing: insufficient free balance")
+        expected = spend_reasons(amount, free)
         with boa.env.prank(actor):
             attempt(expected, lambda: self.d.ch.fund_insurance(amount))
         if not expected:
@@ -897,13 +899,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         amount = {"one_wei": 1, "all_free": free, "zero": 0}.get(mode)
         if amount is None:
             amount = data.draw(st.integers(1, max(free, 1)), label="amount")
-        expected = set()
-        if caller != v.owner:
-            expected.add("clearing: not owner")
-        elif amount == 0:
-            expected.add("clearing: zero amount")
-        elif amount > free:
-            expected.add("clearing: insufficient free balance")
+        expected = {"clearing: not owner"} if caller != v.owner else spend_reasons(amount, free)
         with boa.env.prank(caller):
             attempt(expected, lambda: d.ch.add_collateral(pid, amount))
         if not expected:

@@ -46,6 +46,11 @@ def clock() -> (uint256, uint256):
 @nonreentrant
 def locked_call():
     self.calls += 1
+
+@internal
+@view
+def _double(amount: uint256) -> uint256:
+    return 2 * amount
 """
 
 
@@ -182,6 +187,15 @@ def test_revm_env__leaves_other_environments_alone():
     before = (Env._random.getstate(), table[0x20], table[0x55])
     revm_env(pyevm)
     assert (Env._random.getstate(), table[0x20], table[0x55]) == before
+
+
+def test_revm__internal_function_or_overridden_bytecode__refused(probe):
+    env, c = probe
+    with boa.swap_env(env):
+        with pytest.raises(NotImplementedError, match="internal functions"):
+            c.internal._double(2)
+        with pytest.raises(NotImplementedError, match="overridden bytecode"):
+            env.execute_code(to_address=c.address, override_bytecode=b"\x00")
 
 
 def test_revm__deploy_override_address__refused(probe):
