@@ -41,6 +41,10 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 setup: $(PY_STAMP) $(NODE_STAMP)  ## create .venv with the pinned packages and install anvil
+	@# ape-vyper keys its build cache on each contract's own source, not on the modules and
+	@# interfaces it imports: drop the cache whenever any contract file is newer than it.
+	@if [ -f .build/__local__.json ] && [ -n "$$(find contracts -newer .build/__local__.json -print -quit)" ]; then \
+		echo "contracts changed since the last ape build: removing .build"; rm -rf .build; fi
 
 # --- quality ------------------------------------------------------------------
 

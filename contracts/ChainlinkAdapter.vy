@@ -19,16 +19,12 @@ from .interfaces import IRingfenceOracle
 
 implements: IAggregatorV3
 
-# ---------------------------------------------------------------------------
-#                                 constants
-# ---------------------------------------------------------------------------
+# ================================================================ constants
 
 DECIMALS: constant(uint8) = 18
 VERSION: constant(uint256) = 1
 
-# ---------------------------------------------------------------------------
-#                                 immutables
-# ---------------------------------------------------------------------------
+# =============================================================== immutables
 
 ORACLE: public(immutable(IRingfenceOracle))
 UNDERLYING: public(immutable(bytes32))
@@ -51,8 +47,8 @@ def __init__(oracle: address, underlying: bytes32, description: String[64]):
     _DESCRIPTION = description
 
 
-@view
 @external
+@view
 def decimals() -> uint8:
     """
     @notice 18: answers are WAD (1e18 = 1.0 quote per unit).
@@ -60,8 +56,8 @@ def decimals() -> uint8:
     return DECIMALS
 
 
-@view
 @external
+@view
 def description() -> String[64]:
     """
     @notice The label given at deployment.
@@ -69,8 +65,8 @@ def description() -> String[64]:
     return _DESCRIPTION
 
 
-@view
 @external
+@view
 def version() -> uint256:
     """
     @notice Adapter version, 1.
@@ -78,8 +74,8 @@ def version() -> uint256:
     return VERSION
 
 
-@view
 @external
+@view
 def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
     """
     @notice The current spot: (roundId = the feed's update counter, answer =
@@ -90,8 +86,8 @@ def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
     return self._latest()
 
 
-@view
 @external
+@view
 def getRoundData(
     _roundId: uint80,
 ) -> (uint80, int256, uint256, uint256, uint80):

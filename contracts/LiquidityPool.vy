@@ -2,16 +2,21 @@
 """
 @title LiquidityPool
 @notice Ringfence's liquidity pool: an ERC-4626 vault of the quote token and
-        the counterparty to every trade. Its NAV is its cash minus the
-        traders' unrealised P&L over every active series (read from the
-        clearing house with a bounded loop), so deposits and redemptions are
-        priced fairly. Withdrawals may not take the cash below what the
-        clearing house's utilisation limit requires.
+        the counterparty to every trade. It owns its book: per series the
+        traders' net size, the sum of size x entry and the open legs, the
+        series with open legs (its NAV loop), and the strike notional it has
+        locked; it enforces the series caps and its utilisation limit when
+        the clearing house books an opening. Its NAV is its cash minus the
+        traders' unrealised P&L over that book, so deposits and redemptions
+        are priced fairly; withdrawals may not take the cash below what the
+        utilisation limit requires.
 @dev Built on snekmate's `erc4626` module (its ERC-20 share token, transfer-
      then-mint `_deposit` and burn-then-transfer `_withdraw`); the
      conversions are re-implemented here because snekmate's `totalAssets` is
      the token balance, while this pool's assets include the open P&L.
      Reads of the NAV fail closed: they revert while the oracle is stale.
+     The NAV reads the registry (series terms) and the margin engine (marks),
+     never the clearing house: no call cycle.
 """
 
 from ethereum.ercs import IERC20
@@ -21,6 +26,11 @@ from snekmate.utils import math
 
 from .interfaces import IClearingHouse
 from .interfaces import ILiquidityPool
+from .interfaces import IMarginEngine
+from .interfaces import IRegistry
+from .lib import constants
+from .lib import series_terms
+from .lib import token_units
 
 implements: IERC4626
 implements: ILiquidityPool
@@ -44,23 +54,50 @@ exports: (
     erc4626.eip712Domain,
 )
 
+# =============================================================== immutables
+
 CLEARING_HOUSE: public(immutable(IClearingHouse))
+REGISTRY: public(immutable(IRegistry))
+ENGINE: public(immutable(IMarginEngine))
 _TOKEN: immutable(IERC20)
 # @dev 10**(18 - decimals): base units to WAD.
 _SCALE: immutable(uint256)
+
+# ================================================================== storage
+
+# @dev The book per series: traders' net size (WAD), sum of size * entry
+#      (WAD quote) and the number of open legs.
+series_net_size: public(HashMap[uint256, int256])
+series_size_entry: public(HashMap[uint256, int256])
+series_open_legs: public(HashMap[uint256, uint256])
+# @dev sum over series of |net size| * strike, WAD quote.
+locked_notional: public(uint256)
+# @dev Series with open legs; index + 1 in `_active` (0 when not active).
+_active: DynArray[uint256, constants.MAX_ACTIVE_SERIES]
+_active_index: HashMap[uint256, uint256]
+
+
+# ===================================================================== init
 
 
 @deploy
 def __init__(
     asset: IERC20,
     clearing_house: IClearingHouse,
+    registry: IRegistry,
+    engine: IMarginEngine,
     name: String[25],
     symbol: String[5],
 ):
     """
     @notice Deploy the pool over `asset` (the clearing house's quote token).
+    @param asset The quote token.
     @param clearing_house The clearing house this pool backs; it must then
            be wired with `ClearingHouse.set_pool`.
+    @param registry The registry of series terms and the utilisation limit.
+    @param engine The margin engine that marks the book.
+    @param name Share token name.
+    @param symbol Share token symbol.
     """
     assert (
         staticcall clearing_house.TOKEN() == asset.address
@@ -69,33 +106,79 @@ def __init__(
     _TOKEN = asset
     _SCALE = staticcall clearing_house.SCALE()
     CLEARING_HOUSE = clearing_house
+    REGISTRY = registry
+    ENGINE = engine
 
 
-# ============================================================ clearing house
+# =========================================================== clearing house
 
 
 @external
 @nonreentrant
-def pay(amount: uint256) -> uint256:
+def book(
+    legs: DynArray[ILiquidityPool.BookLeg, constants.MAX_LEGS],
+    max_utilisation: uint256,
+    pay: uint256,
+) -> uint256:
     """
-    @notice Send up to `amount` base units of the pool's cash to the clearing
-            house (a trader's realised gain, or a shortfall); returns what was
-            sent. Only the clearing house.
+    @notice Apply a vault's leg changes to the book, then send up to `pay`
+            base units of cash to the clearing house (a trader's realised
+            gain). Only the clearing house.
+    @param legs Per leg: series id, size before and after (WAD; 0 before =
+           a new leg, 0 after = a removed leg), entry price and strike (WAD),
+           and the series' cap on |traders' net size| (checked for a new leg
+           that increases |net size|).
+    @param max_utilisation When > 0 (an opening), the locked notional must
+           stay within this many times the cash (WAD) if it grew. Closings,
+           liquidations and settlements pass 0: they are never blocked.
+    @param pay Base units requested, 0 for none.
+    @return uint256 Base units sent: min(pay, cash).
     """
     assert msg.sender == CLEARING_HOUSE.address, "pool: not clearing house"
-    paid: uint256 = min(amount, staticcall _TOKEN.balanceOf(self))
+    locked_before: uint256 = self.locked_notional
+    locked: uint256 = locked_before
+    for leg: ILiquidityPool.BookLeg in legs:
+        old_net: int256 = self.series_net_size[leg.series_id]
+        new_net: int256 = old_net - leg.old_size + leg.new_size
+        if leg.old_size == 0 and abs(new_net) > abs(old_net):
+            assert (
+                convert(abs(new_net), uint256) <= leg.cap
+            ), "pool: open interest cap"
+        self.series_net_size[leg.series_id] = new_net
+        e: int256 = convert(leg.entry, int256)
+        # per leg, rounded exactly as when it was added: the terms cancel
+        self.series_size_entry[leg.series_id] += (
+            leg.new_size * e // constants.IWAD
+            - leg.old_size * e // constants.IWAD
+        )
+        locked = (
+            locked
+            + convert(abs(new_net), uint256) * leg.strike // constants.WAD
+            - convert(abs(old_net), uint256) * leg.strike // constants.WAD
+        )
+        if leg.old_size == 0:
+            self._add_leg(leg.series_id)
+        elif leg.new_size == 0:
+            self._remove_leg(leg.series_id)
+    self.locked_notional = locked
+    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    if max_utilisation != 0 and locked > locked_before:
+        assert (
+            locked <= cash * _SCALE * max_utilisation // constants.WAD
+        ), "pool: utilisation"
+    if pay == 0:
+        return 0
+    paid: uint256 = min(pay, cash)
     if paid > 0:
         assert extcall _TOKEN.transfer(
             msg.sender, paid, default_return_value=True
         ), "pool: transfer failed"
-    log ILiquidityPool.PoolPaid(
-        receiver=msg.sender, requested=amount, paid=paid
-    )
+    log ILiquidityPool.PoolPaid(receiver=msg.sender, requested=pay, paid=paid)
     return paid
 
 
-@view
 @external
+@view
 def cash() -> uint256:
     """
     @notice Quote tokens the pool holds, base units.
@@ -103,8 +186,8 @@ def cash() -> uint256:
     return staticcall _TOKEN.balanceOf(self)
 
 
-@view
 @external
+@view
 def free_cash() -> uint256:
     """
     @notice Cash above what the utilisation limit requires, base units: the
@@ -113,11 +196,44 @@ def free_cash() -> uint256:
     return self._free_cash()
 
 
+@external
+@view
+def liability() -> int256:
+    """
+    @notice Traders' unrealised P&L over the book, WAD quote: sum over the
+            series with open legs of net_size * mark - sum size * entry.
+            Positive: the pool owes it. Bounded loop (MAX_ACTIVE_SERIES).
+    @return int256 The liability, WAD quote. Reverts on a stale oracle.
+    """
+    return self._liability()
+
+
+@external
+@view
+def required_cash() -> uint256:
+    """
+    @notice Cash the utilisation limit requires: locked strike notional /
+            max_utilisation, rounded up.
+    @return uint256 Base units.
+    """
+    return self._required_cash()
+
+
+@external
+@view
+def active_series() -> DynArray[uint256, constants.MAX_ACTIVE_SERIES]:
+    """
+    @notice Ids of the series with open legs (the NAV's loop).
+    @return DynArray[uint256, 32] Series ids.
+    """
+    return self._active
+
+
 # ================================================================= ERC-4626
 
 
-@view
 @external
+@view
 def totalAssets() -> uint256:
     """
     @notice NAV, base units: cash - traders' unrealised P&L (a liability
@@ -126,8 +242,8 @@ def totalAssets() -> uint256:
     return self._total_assets()
 
 
-@view
 @external
+@view
 def convertToShares(assets: uint256) -> uint256:
     """
     @notice Shares for `assets` base units, rounded down.
@@ -135,8 +251,8 @@ def convertToShares(assets: uint256) -> uint256:
     return self._to_shares(assets, False)
 
 
-@view
 @external
+@view
 def convertToAssets(shares: uint256) -> uint256:
     """
     @notice Base units for `shares`, rounded down.
@@ -144,8 +260,8 @@ def convertToAssets(shares: uint256) -> uint256:
     return self._to_assets(shares, False)
 
 
-@view
 @external
+@view
 def maxDeposit(receiver: address) -> uint256:
     """
     @notice No deposit limit.
@@ -153,8 +269,8 @@ def maxDeposit(receiver: address) -> uint256:
     return max_value(uint256)
 
 
-@view
 @external
+@view
 def previewDeposit(assets: uint256) -> uint256:
     """
     @notice Shares a deposit of `assets` base units mints now.
@@ -179,8 +295,8 @@ def deposit(assets: uint256, receiver: address) -> uint256:
     return shares
 
 
-@view
 @external
+@view
 def maxMint(receiver: address) -> uint256:
     """
     @notice No mint limit.
@@ -188,8 +304,8 @@ def maxMint(receiver: address) -> uint256:
     return max_value(uint256)
 
 
-@view
 @external
+@view
 def previewMint(shares: uint256) -> uint256:
     """
     @notice Base units minting `shares` costs now, rounded up.
@@ -213,8 +329,8 @@ def mint(shares: uint256, receiver: address) -> uint256:
     return assets
 
 
-@view
 @external
+@view
 def maxWithdraw(owner: address) -> uint256:
     """
     @notice Base units `owner` can withdraw now: their shares' value, capped
@@ -226,8 +342,8 @@ def maxWithdraw(owner: address) -> uint256:
     )
 
 
-@view
 @external
+@view
 def previewWithdraw(assets: uint256) -> uint256:
     """
     @notice Shares burnt to withdraw `assets` base units, rounded up.
@@ -249,8 +365,8 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     return shares
 
 
-@view
 @external
+@view
 def maxRedeem(owner: address) -> uint256:
     """
     @notice Shares `owner` can redeem now (capped by the free cash).
@@ -262,8 +378,8 @@ def maxRedeem(owner: address) -> uint256:
     return self._to_shares(free, False)
 
 
-@view
 @external
+@view
 def previewRedeem(shares: uint256) -> uint256:
     """
     @notice Base units redeeming `shares` pays now, rounded down.
@@ -288,33 +404,128 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
 # ================================================================ internals
 
 
-@view
 @internal
+@view
 def _total_assets() -> uint256:
     cash: uint256 = staticcall _TOKEN.balanceOf(self)
-    liability: int256 = staticcall CLEARING_HOUSE.pool_liability()
+    liability: int256 = self._liability()
     if liability <= 0:
-        return cash + convert(-liability, uint256) // _SCALE
-    owed: uint256 = (convert(liability, uint256) + _SCALE - 1) // _SCALE
+        return cash + token_units._down(convert(-liability, uint256), _SCALE)
+    owed: uint256 = token_units._up(convert(liability, uint256), _SCALE)
     if owed >= cash:
         return 0
     # owed < cash: cannot underflow
     return unsafe_sub(cash, owed)
 
 
-@view
 @internal
+@view
+def _required_cash() -> uint256:
+    return token_units._up(
+        self.locked_notional
+        * constants.WAD // staticcall REGISTRY.max_utilisation(),
+        _SCALE,
+    )
+
+
+@internal
+@view
 def _free_cash() -> uint256:
     cash: uint256 = staticcall _TOKEN.balanceOf(self)
-    required: uint256 = staticcall CLEARING_HOUSE.required_pool_cash()
+    required: uint256 = self._required_cash()
     if required >= cash:
         return 0
     # required < cash: cannot underflow
     return unsafe_sub(cash, required)
 
 
-@view
 @internal
+@view
+def _liability() -> int256:
+    """
+    @dev sum over active series of net * mark - size_entry, WAD quote; one
+         `marks` call per underlying (series sharing it are grouped).
+    """
+    active: DynArray[uint256, constants.MAX_ACTIVE_SERIES] = self._active
+    if len(active) == 0:
+        return 0
+    infos: DynArray[
+        IRegistry.SeriesInfo, constants.MAX_ACTIVE_SERIES
+    ] = staticcall REGISTRY.terms_many(active)
+    n: uint256 = len(active)
+    done: bool[constants.MAX_ACTIVE_SERIES] = empty(
+        bool[constants.MAX_ACTIVE_SERIES]
+    )
+    total: int256 = 0
+    for i: uint256 in range(n, bound=constants.MAX_ACTIVE_SERIES):
+        if done[i]:
+            continue
+        underlying: bytes32 = infos[i].underlying
+        group: DynArray[uint256, constants.MAX_ACTIVE_SERIES] = []
+        terms: DynArray[series_terms.Terms, constants.MAX_ACTIVE_SERIES] = []
+        for j: uint256 in range(i, n, bound=constants.MAX_ACTIVE_SERIES):
+            if not done[j] and infos[j].underlying == underlying:
+                done[j] = True
+                group.append(active[j])
+                terms.append(
+                    series_terms.Terms(
+                        strike=infos[j].strike,
+                        expiry=infos[j].expiry,
+                        is_call=infos[j].is_call,
+                    )
+                )
+        marks: DynArray[
+            uint256, constants.MAX_ACTIVE_SERIES
+        ] = staticcall ENGINE.marks(
+            underlying,
+            terms,
+            (staticcall REGISTRY.risk_params(underlying)).rate,
+        )
+        for k: uint256 in range(len(group), bound=constants.MAX_ACTIVE_SERIES):
+            series_id: uint256 = group[k]
+            total += (
+                self.series_net_size[series_id]
+                * convert(marks[k], int256) // constants.IWAD
+                - self.series_size_entry[series_id]
+            )
+    return total
+
+
+@internal
+def _add_leg(series_id: uint256):
+    """
+    @dev One more open leg in `series_id`; activates the series on its first.
+    """
+    legs: uint256 = self.series_open_legs[series_id]
+    if legs == 0:
+        assert (
+            len(self._active) < constants.MAX_ACTIVE_SERIES
+        ), "pool: too many active series"
+        self._active.append(series_id)
+        self._active_index[series_id] = len(self._active)
+    self.series_open_legs[series_id] = legs + 1
+
+
+@internal
+def _remove_leg(series_id: uint256):
+    """
+    @dev One open leg fewer; the last one swaps-and-pops the series out of
+         the active list (its net size and size x entry are then 0).
+    """
+    legs: uint256 = self.series_open_legs[series_id] - 1
+    self.series_open_legs[series_id] = legs
+    if legs != 0:
+        return
+    index: uint256 = self._active_index[series_id] - 1
+    last: uint256 = self._active.pop()
+    if last != series_id:
+        self._active[index] = last
+        self._active_index[last] = index + 1
+    self._active_index[series_id] = 0
+
+
+@internal
+@view
 def _to_shares(assets: uint256, roundup: bool) -> uint256:
     # virtual share and asset (offset 0) as in snekmate, against inflation attacks
     return math._mul_div(
@@ -322,8 +533,8 @@ def _to_shares(assets: uint256, roundup: bool) -> uint256:
     )
 
 
-@view
 @internal
+@view
 def _to_assets(shares: uint256, roundup: bool) -> uint256:
     return math._mul_div(
         shares, self._total_assets() + 1, erc4626.erc20.totalSupply + 1, roundup

@@ -22,6 +22,8 @@ from snekmate.utils import eip712_domain_separator as eip712
 
 from .interfaces import IOracle
 from .interfaces import IRingfenceOracle
+from .interfaces import ISurfaceChecker
+from .lib import constants
 from .lib import svi
 
 implements: IOracle
@@ -41,9 +43,7 @@ exports: (
     eip712.eip712Domain,
 )
 
-# ---------------------------------------------------------------------------
-#                                 constants
-# ---------------------------------------------------------------------------
+# ================================================================ constants
 
 MAX_SIGNERS: constant(uint256) = 16
 MAX_FEEDS: constant(uint256) = 32
@@ -51,7 +51,6 @@ MAX_EXPIRIES: constant(uint256) = 16
 MAX_BATCH: constant(uint256) = 64
 
 BPS: constant(uint256) = 10_000
-YEAR: constant(uint256) = 31_536_000
 
 # Governance bounds, enforced in code.
 MIN_MAX_AGE: constant(uint256) = 60  # seconds
@@ -60,7 +59,7 @@ MIN_SPOT_CAP_BPS: constant(uint256) = 1
 MAX_SPOT_CAP_BPS: constant(uint256) = 10_000
 MIN_VOL_CAP: constant(uint256) = 10**15  # 0.1 vol point
 MAX_VOL_CAP: constant(uint256) = 5 * 10**18  # 500 vol points
-MAX_EXPIRY_HORIZON: constant(uint256) = 10 * YEAR
+MAX_EXPIRY_HORIZON: constant(uint256) = 10 * constants.YEAR
 
 # Report sanity bounds.
 MAX_PRICE: constant(uint256) = 10**30  # WAD: 1e12 quote per unit
@@ -119,9 +118,12 @@ A_BIAS: constant(int256) = svi.MAX_ABS_A
 RHO_BIAS: constant(int256) = svi.WAD  # |rho| < 1
 M_BIAS: constant(int256) = svi.MAX_ABS_M
 
-# ---------------------------------------------------------------------------
-#                                  storage
-# ---------------------------------------------------------------------------
+# =============================================================== immutables
+
+# Validates every surface report's smile (stateless; see SurfaceChecker.vy).
+SURFACE_CHECKER: public(immutable(ISurfaceChecker))
+
+# ================================================================== storage
 
 quorum: public(uint256)
 is_signer: public(HashMap[address, bool])
@@ -156,19 +158,20 @@ _spot_reports: HashMap[address, HashMap[bytes32, uint256]]
 _reports: HashMap[address, HashMap[bytes32, HashMap[uint256, Packed]]]
 
 
-# ---------------------------------------------------------------------------
-#                                constructor
-# ---------------------------------------------------------------------------
+# ============================================================== constructor
 
 
 @deploy
-def __init__():
+def __init__(surface_checker: ISurfaceChecker):
     """
     @notice The deployer becomes governance (two-step transferable owner).
             Quorum starts at 1; there are no signers and no feeds yet.
             EIP-712 domain: name "Ringfence Oracle", version "1", this chain
             and this contract.
+    @param surface_checker The stateless validator of surface smiles.
     """
+    assert surface_checker.address != empty(address), "oracle: zero checker"
+    SURFACE_CHECKER = surface_checker
     ownable.__init__()
     ownable_2step.__init__()
     eip712.__init__("Ringfence Oracle", "1")
@@ -176,9 +179,7 @@ def __init__():
     log IRingfenceOracle.QuorumSet(quorum=1)
 
 
-# ---------------------------------------------------------------------------
-#                                submission
-# ---------------------------------------------------------------------------
+# =============================================================== submission
 
 
 @external
@@ -253,13 +254,11 @@ def submit(
     return accepted
 
 
-# ---------------------------------------------------------------------------
-#                                   reads
-# ---------------------------------------------------------------------------
+# ==================================================================== reads
 
 
-@view
 @external
+@view
 def price(underlying: bytes32) -> uint256:
     """
     @notice Current spot of `underlying`, WAD quote per unit.
@@ -276,8 +275,8 @@ def price(underlying: bytes32) -> uint256:
     return word & PRICE_MASK
 
 
-@view
 @external
+@view
 def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     """
     @notice Implied volatility at `strike` for `expiry` from the expiry's SVI
@@ -316,8 +315,8 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     )
 
 
-@view
 @external
+@view
 def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice The spot fixed for `expiry`, WAD: the median of the first
@@ -328,8 +327,8 @@ def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     return self._settlement[underlying][expiry]
 
 
-@view
 @external
+@view
 def last_update(underlying: bytes32) -> uint256:
     """
     @notice Freshness time (unix s) of the current spot value; 0 if none.
@@ -338,8 +337,8 @@ def last_update(underlying: bytes32) -> uint256:
     return (self._spot[underlying] >> SPOT_TIME_SHIFT) & TIME_MASK
 
 
-@view
 @external
+@view
 def spot(underlying: bytes32) -> IRingfenceOracle.Spot:
     """
     @notice The stored spot aggregate (price WAD, observed_at unix s, round id)
@@ -353,8 +352,8 @@ def spot(underlying: bytes32) -> IRingfenceOracle.Spot:
     )
 
 
-@view
 @external
+@view
 def surface(underlying: bytes32, expiry: uint256) -> IRingfenceOracle.Surface:
     """
     @notice The stored surface of (`underlying`, `expiry`) without any
@@ -374,8 +373,8 @@ def surface(underlying: bytes32, expiry: uint256) -> IRingfenceOracle.Surface:
     return out
 
 
-@view
 @external
+@view
 def atm_vol(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice At-the-money (strike == forward) vol of the surface, annualised WAD.
@@ -386,8 +385,8 @@ def atm_vol(underlying: bytes32, expiry: uint256) -> uint256:
     return self._atm_vol[underlying][expiry]
 
 
-@view
 @external
+@view
 def is_fresh(underlying: bytes32, expiry: uint256) -> bool:
     """
     @notice Whether `price` (expiry 0) or `vol` (a listed expiry) would read
@@ -410,8 +409,8 @@ def is_fresh(underlying: bytes32, expiry: uint256) -> bool:
     return block.timestamp - observed_at <= max_age
 
 
-@view
 @external
+@view
 def feed(underlying: bytes32) -> IRingfenceOracle.FeedConfig:
     """
     @notice Governance parameters of a feed: listed, max_age (s), spot cap
@@ -420,8 +419,8 @@ def feed(underlying: bytes32) -> IRingfenceOracle.FeedConfig:
     return self._feeds[underlying]
 
 
-@view
 @external
+@view
 def feed_ids() -> DynArray[bytes32, MAX_FEEDS]:
     """
     @notice Every feed id ever added, in order of addition.
@@ -429,8 +428,8 @@ def feed_ids() -> DynArray[bytes32, MAX_FEEDS]:
     return self._feed_ids
 
 
-@view
 @external
+@view
 def expiries(underlying: bytes32) -> DynArray[uint256, MAX_EXPIRIES]:
     """
     @notice The listed expiries of a feed (unix s), in order of listing.
@@ -438,8 +437,8 @@ def expiries(underlying: bytes32) -> DynArray[uint256, MAX_EXPIRIES]:
     return self._expiries[underlying]
 
 
-@view
 @external
+@view
 def signers() -> DynArray[address, MAX_SIGNERS]:
     """
     @notice The registered signers, in order of registration.
@@ -447,8 +446,8 @@ def signers() -> DynArray[address, MAX_SIGNERS]:
     return self._signers
 
 
-@view
 @external
+@view
 def fresh_report_count(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice How many registered signers have a fresh (age <= max_age) report
@@ -464,8 +463,8 @@ def fresh_report_count(underlying: bytes32, expiry: uint256) -> uint256:
     return count
 
 
-@view
 @external
+@view
 def signer_report(
     signer: address, underlying: bytes32, expiry: uint256
 ) -> IRingfenceOracle.SignerReport:
@@ -488,8 +487,8 @@ def signer_report(
     return out
 
 
-@view
 @external
+@view
 def report_digest(report: IRingfenceOracle.Report) -> bytes32:
     """
     @notice The EIP-712 digest a signer signs for `report` on this deployment.
@@ -497,9 +496,7 @@ def report_digest(report: IRingfenceOracle.Report) -> bytes32:
     return self._digest(report)
 
 
-# ---------------------------------------------------------------------------
-#                                governance
-# ---------------------------------------------------------------------------
+# =============================================================== governance
 
 
 @external
@@ -662,9 +659,7 @@ def delist_expiry(underlying: bytes32, expiry: uint256):
     log IRingfenceOracle.ExpiryDelisted(underlying=underlying, expiry=expiry)
 
 
-# ---------------------------------------------------------------------------
-#                            internal functions
-# ---------------------------------------------------------------------------
+# ======================================================= internal functions
 
 
 @internal
@@ -897,7 +892,7 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
 
     if observed_at >= expiry:
         return "expiry passed"
-    reason: String[32] = svi._check(
+    reason: String[32] = staticcall SURFACE_CHECKER.check(
         report.a, report.b, report.rho, report.m, report.sigma
     )
     if len(reason) != 0:

@@ -23,9 +23,12 @@ from eth_abi import decode, encode
 from eth_utils import keccak
 
 ABI_DIR = Path(__file__).with_name("abi")
-#: Interfaces whose ABI the keeper stores: ClearingHouse (events, keeper calls) and the
-#: oracle reads used to build a market snapshot.
-INTERFACES = ("IClearingHouse", "IOracle")
+#: Interfaces whose ABI the keeper stores: the clearing house (vault events,
+#: ``liquidate_many`` / ``settle_many``, ``SCALE``), its view (``health_many``), the registry
+#: (listing and risk-parameter events) and the oracle reads of a market snapshot.
+INTERFACES = ("IClearingHouse", "IClearingHouseView", "IRegistry", "IOracle")
+#: Interfaces that declare events; :func:`event` looks a bare name up in all of them.
+EVENT_INTERFACES = ("IClearingHouse", "IRegistry")
 
 
 def abi_type(param: Mapping[str, Any]) -> str:
@@ -54,7 +57,7 @@ def _to_python(param: Mapping[str, Any], value: Any) -> Any:
 
 @cache
 def load_abi(name: str) -> tuple[dict[str, Any], ...]:
-    """The stored ABI of interface ``name`` (``"IClearingHouse"``, ``"IOracle"``)."""
+    """The stored ABI of interface ``name`` (one of :data:`INTERFACES`)."""
     return tuple(json.loads((ABI_DIR / f"{name}.json").read_text()))
 
 
@@ -139,9 +142,20 @@ def _events(name: str) -> dict[str, EventAbi]:
     }
 
 
-def event(name: str, interface: str = "IClearingHouse") -> EventAbi:
-    """The event ``name`` of ``interface``."""
-    return _events(interface)[name]
+def event(name: str, interface: str | None = None) -> EventAbi:
+    """The event ``name`` of ``interface``; without one, of whichever of
+    :data:`EVENT_INTERFACES` declares it (event names are unique across them)."""
+    if interface is not None:
+        return _events(interface)[name]
+    return _events(interface_of(name))[name]
+
+
+def interface_of(event_name: str) -> str:
+    """The interface of :data:`EVENT_INTERFACES` that declares ``event_name``."""
+    owners = [i for i in EVENT_INTERFACES if event_name in _events(i)]
+    if len(owners) != 1:
+        raise KeyError(f"event {event_name} is declared by {owners or 'no interface'}")
+    return owners[0]
 
 
 def events_by_topic(interface: str = "IClearingHouse") -> dict[str, EventAbi]:
@@ -174,7 +188,9 @@ def _as_int(value: int | str) -> int:
 def decode_log(log: Mapping[str, Any], interface: str = "IClearingHouse") -> DecodedLog | None:
     """Decode a JSON-RPC log object (hex strings, as ``eth_getLogs`` returns it).
 
-    Returns None for a log whose topic0 is not an event of ``interface``.
+    Returns None for a log whose topic0 is not an event of ``interface``: decode a log
+    with the interface of the contract that emitted it (its ``address``), so that an event
+    is only ever taken from the contract that owns it.
     """
     topics = [_hex_bytes(t) for t in log["topics"]]
     if not topics:

@@ -8,7 +8,9 @@ this module only builds the same :class:`keeper.service.Service` the ``keeper`` 
 Settings come from the environment (Silverback has no options of its own for a bot):
 
 =============================== ==========================================================
-``KEEPER_DEPLOYMENT``           deployment file (default ``deployments/local.json``)
+``KEEPER_DEPLOYMENT``           deployment file (default ``deployments/local.json``): the
+                                ``ClearingHouse``, ``Registry``, ``ClearingHouseView`` and
+                                ``Oracle`` addresses, chain id and deployment blocks
 ``KEEPER_ACCOUNT``              ``TEST::n`` (chain id 31337/1337 only) or a keystore path;
                                 unset = dry run
 ``KEEPER_PASSWORD_FILE``        keystore password file (else ``$KEEPER_KEYSTORE_PASSWORD``)
@@ -43,9 +45,19 @@ class KeeperTasks:
         self.opened: Opened | None = None
 
     def startup(self, *_: Any) -> dict[str, Any]:
+        """Open the service; returns what Silverback records: the signer, the contracts the
+        keeper watches and the block its index resumed from."""
         self.opened = self._opener()
         keeper = self.opened.service.keeper
-        return {"signer": self.opened.signer_address, "index_block": keeper.index.block}
+        cfg = self.opened.config
+        return {
+            "signer": self.opened.signer_address,
+            "clearing_house": cfg.clearing_house,
+            "registry": cfg.registry,
+            "view": cfg.view,
+            "oracle": cfg.oracle,
+            "index_block": keeper.index.block,
+        }
 
     def on_block(self, block: Any) -> dict[str, Any]:
         """Scan once; returns the figures Silverback records for the task."""

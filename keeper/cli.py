@@ -231,6 +231,8 @@ def run(
         extra={
             "chain_id": opened.chain_id,
             "clearing_house": cfg.clearing_house,
+            "registry": cfg.registry,
+            "view": cfg.view,
             "oracle": cfg.oracle,
             "signer": opened.signer_address,
             "dry_run": cfg.dry_run,

@@ -26,9 +26,19 @@ def _opt(default: Any, help: str) -> Any:
 class KeeperConfig:
     """Every option of the keeper (units in the help text)."""
 
-    clearing_house: str = _opt("", "ClearingHouse address (0x...).")
+    clearing_house: str = _opt(
+        "", "ClearingHouse address (0x...): vault events; liquidate_many / settle_many go to it."
+    )
+    registry: str = _opt(
+        "", "Registry address (0x...) of the clearing house: series and risk-parameter events."
+    )
+    view: str = _opt(
+        "", "ClearingHouseView address (0x...) over the clearing house: health_many is read there."
+    )
     oracle: str = _opt("", "Oracle address the clearing house reads (0x...).")
-    start_block: int = _opt(0, "Block the clearing house was deployed at; first scan starts here.")
+    start_block: int = _opt(
+        0, "Block the first of those contracts was deployed at; the first index scan starts here."
+    )
     checkpoint: str = _opt(
         ".keeper/checkpoint.json", "Index checkpoint file (JSON, written atomically)."
     )

@@ -9,9 +9,13 @@ JSON-RPC request per few hundred ``open_position`` transactions.
 - :func:`start_anvil` — anvil on a free loopback port (optionally a bigger block gas limit);
 - :func:`compiled` — every contract compiled with vyper's Python API, cached on disk by a
   hash of ``contracts/`` so a second run skips the 15 s compile;
-- :func:`deploy` — the ``deploy/local.yaml`` deployment, recorded in the same JSON format
-  as ``ringfence.deployer`` (``contracts.<name>.address/block/abi``, ``chain_id``, …);
-- :func:`open_vaults` — real positions, batch-sent;
+- :func:`deploy` — the ``deploy/local.yaml`` deployment in the protocol's deploy order
+  (token, ``SurfaceChecker``, ``Oracle(checker)``, ``MarginEngine``, ``Registry``,
+  ``ClearingHouse``, ``ClearingHouseView``, ``LiquidityPool``, ``set_pool``, risk
+  parameters, series), recorded in the same JSON format as ``ringfence.deployer``
+  (``contracts.<name>.address/block/abi``, ``chain_id``, …);
+- :func:`open_vaults` — real positions, batch-sent; :func:`transact` — one call as any
+  unlocked account;
 - :func:`push_spot` — a signed oracle spot report (the crash), and :func:`warp`.
 """
 
@@ -195,6 +199,14 @@ class Devnet:
         return self.contracts["ClearingHouse"]
 
     @property
+    def registry(self) -> Any:
+        return self.contracts["Registry"]
+
+    @property
+    def view(self) -> Any:
+        return self.contracts["ClearingHouseView"]
+
+    @property
     def oracle(self) -> Any:
         return self.contracts["Oracle"]
 
@@ -210,7 +222,7 @@ class Devnet:
     def series_id(self, strike_wad: int, is_call: bool, expiry_index: int = 0) -> int:
         expiry = self.record["expiries"][self.config.feeds[0].symbol][expiry_index]
         for sid in self.record["series_ids"]:
-            s = self.clearing.functions.series(sid).call()
+            s = self.registry.functions.series(sid).call()
             if s[1] == strike_wad and s[2] == expiry and s[3] == is_call:
                 return sid
         raise LookupError(f"no series strike={strike_wad} call={is_call} expiry={expiry}")
@@ -239,7 +251,8 @@ def deploy(node: Anvil, params: Path | None = None) -> Devnet:
 
     t = config.token
     token = create("MockToken", t.mock_name, t.mock_symbol, t.decimals)
-    oracle = create("Oracle")
+    checker = create("SurfaceChecker")
+    oracle = create("Oracle", checker.address)
     for signer in config.signers:
         _call(w3, oracle, "add_signer", deployer, who(signer))
     if config.quorum != 1:
@@ -255,16 +268,17 @@ def deploy(node: Anvil, params: Path | None = None) -> Devnet:
             _call(w3, oracle, "list_expiry", deployer, feed.underlying, expiry)
         expiries[feed.symbol] = resolved
     engine = create("MarginEngine", oracle.address)
-    clearing = create(
-        "ClearingHouse", token.address, engine.address, who(config.guardian),
-        config.max_utilisation,
+    registry = create("Registry", who(config.guardian), config.max_utilisation)
+    clearing = create("ClearingHouse", token.address, engine.address, registry.address)
+    create("ClearingHouseView", clearing.address, registry.address)
+    pool = create(
+        "LiquidityPool", token.address, clearing.address, registry.address, engine.address,
+        config.pool_name, config.pool_symbol,
     )  # fmt: skip
+    _call(w3, clearing, "set_pool", deployer, pool.address)  # by the registry's owner
     feed_ids = {f.symbol: f.underlying for f in config.feeds}
     for symbol, risk in config.risk.items():
-        _call(w3, clearing, "set_risk_params", deployer, feed_ids[symbol], risk.as_tuple())
-    pool = create("LiquidityPool", token.address, clearing.address, config.pool_name,
-                  config.pool_symbol)  # fmt: skip
-    _call(w3, clearing, "set_pool", deployer, pool.address)
+        _call(w3, registry, "set_risk_params", deployer, feed_ids[symbol], risk.as_tuple())
 
     signer_role = next(s for s in config.signers if s in config.local_roles)
     signer_key = test_key(config.local_roles[signer_role])
@@ -292,11 +306,13 @@ def deploy(node: Anvil, params: Path | None = None) -> Devnet:
         for strike in series.strikes:
             for is_call in [k for k, on in ((True, series.calls), (False, series.puts)) if on]:
                 receipt = _call(
-                    w3, clearing, "list_series", deployer, feed_ids[series.symbol], strike,
+                    w3, registry, "list_series", deployer, feed_ids[series.symbol], strike,
                     expiry, is_call, series.oi_cap,
                 )  # fmt: skip
                 for lg in receipt["logs"]:
-                    d = keeper_abi.decode_log(_jsonable_log(lg))
+                    if lg["address"].lower() != registry.address.lower():
+                        continue
+                    d = keeper_abi.decode_log(_jsonable_log(lg), "IRegistry")
                     if d is not None and d.name == "SeriesListed":
                         series_ids.append(d.args["series_id"])
     record = {
@@ -345,6 +361,12 @@ def _submit(w3: Web3, oracle: Any, sender: str, reports: Sequence[Report], key: 
     accepted = [lg for lg in receipt["logs"] if lg["address"].lower() == oracle.address.lower()]
     if not accepted:
         raise RuntimeError("oracle: no report accepted")
+
+
+def transact(net: Devnet, contract: Any, fn: str, sender: str, *args: Any) -> dict[str, Any]:
+    """Send ``contract.fn(*args)`` from the unlocked ``sender``; the receipt (raises when it
+    reverted)."""
+    return _call(net.w3, contract, fn, sender, *args)
 
 
 def push_spot(net: Devnet, spot_wad: int, timestamp: int | None = None) -> int:
@@ -452,31 +474,37 @@ def open_vaults(
         if receipt is None or int(receipt["status"], 16) != 1:
             raise RuntimeError(f"open_position failed: {receipt and receipt['transactionHash']}")
         for lg in receipt["logs"]:
-            d = keeper_abi.decode_log(lg)
+            if lg["address"].lower() != clearing.address.lower():
+                continue
+            d = keeper_abi.decode_log(lg, "IClearingHouse")
             if d is not None and d.name == "PositionOpened":
                 ids.append(d.args["position_id"])
     return ids
 
 
 def health_many(net: Devnet, ids: Sequence[int], block: int | str = "latest") -> dict:
-    """``{id: (equity, initial, maintenance)}`` read on-chain in batches of 50."""
+    """``{id: (equity, initial, maintenance)}`` read on-chain from the ClearingHouseView in
+    batches of 50."""
     out = {}
     for start in range(0, len(ids), 50):
         chunk = list(ids[start : start + 50])
-        rows = net.clearing.functions.health_many(chunk).call(block_identifier=block)
+        rows = net.view.functions.health_many(chunk).call(block_identifier=block)
         out.update({pid: tuple(row) for pid, row in zip(chunk, rows, strict=True)})
     return out
 
 
 def events(net: Devnet, name: str, from_block: int, to_block: int | str = "latest") -> list:
-    """Decoded ``IClearingHouse`` events ``name`` in a block range (keeper.abi decoding)."""
-    topic = keeper_abi.event(name).topic0
+    """Decoded events ``name`` in a block range, from the contract that declares them (the
+    clearing house or the registry; keeper.abi decoding)."""
+    interface = keeper_abi.interface_of(name)
+    contract = net.registry if interface == "IRegistry" else net.clearing
+    topic = keeper_abi.event(name, interface).topic0
     logs = net.w3.provider.make_request(
         "eth_getLogs",
         [{
-            "address": net.clearing.address, "fromBlock": hex(from_block),
+            "address": contract.address, "fromBlock": hex(from_block),
             "toBlock": to_block if isinstance(to_block, str) else hex(to_block),
             "topics": [topic],
         }],
     )["result"]  # fmt: skip
-    return [d for d in (keeper_abi.decode_log(lg) for lg in logs) if d is not None]
+    return [d for d in (keeper_abi.decode_log(lg, interface) for lg in logs) if d is not None]

@@ -3,7 +3,7 @@
 The keeper does not call ``health`` for every vault on every block: it evaluates all of
 them at once here, in float64 numpy, from the latest oracle values, and asks the chain
 only about the few that look unhealthy (:mod:`keeper.planner`). The model follows
-``ClearingHouse._health`` term by term:
+``MarginEngine.evaluate`` + ``ClearingHouse.health`` term by term:
 
 - mark of a live leg = Black-Scholes price (``ringfence.black_scholes``, the float64 twin
   of ``contracts/lib/black_scholes.vy``) at the oracle spot, the oracle vol of the series

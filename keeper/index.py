@@ -1,24 +1,31 @@
-"""The open-position book, rebuilt from ClearingHouse logs and kept current.
+"""The open-position book, rebuilt from the logs of the clearing house and its registry.
 
-- **Fetching.** ``eth_getLogs`` over ``[from, to]`` in chunks. A node that refuses a range
-  ("query returned more than 10000 results", "block range too large", a timeout...) gets
-  the same start again with half the range, down to one block; after ``grow_after``
-  successes in a row the range doubles again, up to ``max_chunk``.
-- **Applying.** Each log changes one entry of the book (series table, risk parameters per
-  underlying, open positions). Before a change the previous entry is written to the undo
-  journal of its block, so the last ``reorg_window`` blocks can be undone exactly.
+- **Fetching.** One ``eth_getLogs`` per range with both addresses (clearing house and
+  registry) and the topic0s of the book events, over ``[from, to]`` in chunks. A node that
+  refuses a range ("query returned more than 10000 results", "block range too large", a
+  timeout...) gets the same start again with half the range, down to ``min_chunk``; after
+  ``grow_after`` successes in a row the range doubles again, up to ``max_chunk``.
+- **Applying.** Each log changes one entry of the book: the registry's ``SeriesListed`` /
+  ``SeriesCapSet`` / ``RiskParamsSet`` the series table and the risk parameters per
+  underlying; the clearing house's ``PositionOpened`` + ``LegOpened`` create a vault (owner,
+  underlying, legs with series id and entry price) and its ``VaultState``, logged after
+  every change to a vault, sets the collateral and every leg's size to the contract's own
+  result (all sizes zero: the vault is gone). The index computes nothing: no rounding rule
+  of the contract is repeated here. A log is decoded with the interface of the address
+  that emitted it. Before a change the previous entry is written to the undo journal of
+  its block, so the last ``reorg_window`` blocks can be undone exactly.
 - **Reorgs.** A log with ``removed: true`` undoes its block and everything after it; the
   range is fetched again. Before every sync the hash of the last processed block is
   compared with the chain's; when it differs the book rewinds to the newest remembered
   block whose hash still matches (at most ``reorg_window`` blocks back) and re-fetches.
-- **Checkpoint.** After every sync the whole state — last block and its hash, the book,
-  the series table, the undo journal and the remembered hashes — is written as JSON to a
-  temporary file that then replaces the checkpoint (``os.replace``), so a crash leaves
-  either the old or the new file, never half of one. A restart resumes from it (after the
-  same hash check) instead of rescanning from the deployment block.
+- **Checkpoint.** The whole state — last block and its hash, the book, the undo journal
+  and the remembered hashes — is written as JSON to a temporary file that then replaces
+  the checkpoint (``os.replace``), so a crash leaves either the old or the new file, never
+  half of one. A restart resumes from it (after the same hash check) instead of rescanning
+  from the deployment block.
 
-Units are the contract's: sizes, strikes, prices WAD; collateral in quote-token base units;
-``scale`` = 10**(18 - decimals) (``ClearingHouse.SCALE()``).
+Units are the contracts': sizes, strikes, prices WAD; collateral in quote-token base units
+exactly as ``VaultState`` reports it.
 """
 
 from __future__ import annotations
@@ -38,21 +45,17 @@ from keeper.rpc import Chain, RpcError, to_int
 
 log = logging.getLogger("keeper.index")
 
-WAD = 10**18
-CHECKPOINT_VERSION = 1
+#: Version 2: the book comes from two contracts (clearing house + registry) and vaults
+#: from ``VaultState``; version 1 (one contract, collateral recomputed by the keeper) is
+#: refused.
+CHECKPOINT_VERSION = 2
 
-#: Events that change the book; everything else the clearing house emits is ignored.
-BOOK_EVENTS = (
-    "SeriesListed",
-    "SeriesCapSet",
-    "RiskParamsSet",
-    "PositionOpened",
-    "LegOpened",
-    "CollateralChanged",
-    "PositionClosed",
-    "PositionLiquidated",
-    "PositionSettled",
-)
+#: Events that change the book, by the interface of the contract that emits them;
+#: everything else either contract logs is filtered out by topic.
+BOOK_EVENTS: dict[str, tuple[str, ...]] = {
+    "IRegistry": ("SeriesListed", "SeriesCapSet", "RiskParamsSet"),
+    "IClearingHouse": ("PositionOpened", "LegOpened", "VaultState"),
+}
 
 #: Substrings of node errors that mean "this range is too big (or too slow) for me".
 REFUSAL_MARKERS = (
@@ -96,7 +99,7 @@ class Series:
 
 @dataclass(frozen=True)
 class RiskParams:
-    """``IClearingHouse.RiskParams``; every field WAD."""
+    """``risk_params.RiskParams`` as ``IRegistry.RiskParamsSet`` logs it; every field WAD."""
 
     spot_shock: int
     vol_shock: int
@@ -145,16 +148,6 @@ def _bytes32_hex(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
 
-def tokens_from_gain(pnl: int, scale: int) -> int:
-    """Base units a trader receives for a WAD gain (rounded down), as the contract does."""
-    return pnl // scale if pnl > 0 else 0
-
-
-def tokens_from_loss(pnl: int, scale: int) -> int:
-    """Base units a trader pays for a WAD loss (rounded up), as the contract does."""
-    return (-pnl + scale - 1) // scale if pnl < 0 else 0
-
-
 @dataclass
 class Book:
     """The indexed state: series table, risk parameters, open positions."""
@@ -171,13 +164,14 @@ Op = tuple[str, Any, Any]  # (table, key, previous value or None when absent)
 
 
 class Index:
-    """Open positions of one ClearingHouse, from its logs (see the module docstring).
+    """Open positions of one ClearingHouse, from its and its registry's logs (see the
+    module docstring).
 
     Args:
         chain: node access.
-        address: ClearingHouse address.
-        start_block: deployment block; the first scan starts here.
-        scale: ``SCALE()`` of the clearing house (10**(18 - quote decimals)).
+        clearing_house: ClearingHouse address (vault events).
+        registry: its Registry address (series and risk-parameter events).
+        start_block: deployment block of the older of the two; the first scan starts here.
         checkpoint: JSON checkpoint path, or None to keep state in memory only.
         initial_chunk / min_chunk / max_chunk: ``eth_getLogs`` range sizes, blocks.
         grow_after: successful requests in a row before the range doubles.
@@ -188,9 +182,9 @@ class Index:
     def __init__(
         self,
         chain: Chain,
-        address: str,
+        clearing_house: str,
+        registry: str,
         start_block: int,
-        scale: int,
         checkpoint: Path | str | None = None,
         initial_chunk: int = 2_000,
         min_chunk: int = 1,
@@ -202,9 +196,13 @@ class Index:
         if not 1 <= min_chunk <= initial_chunk <= max_chunk:
             raise ValueError("index: need 1 <= min_chunk <= initial_chunk <= max_chunk")
         self.chain = chain
-        self.address = address
+        self.clearing_house = clearing_house
+        self.registry = registry
+        # which interface decodes the logs of which address
+        self._interfaces = {clearing_house.lower(): "IClearingHouse", registry.lower(): "IRegistry"}
+        if len(self._interfaces) != 2:
+            raise ValueError("index: the clearing house and the registry need two addresses")
         self.start_block = start_block
-        self.scale = scale
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.min_chunk = min_chunk
         self.max_chunk = max_chunk
@@ -219,7 +217,10 @@ class Index:
         self.block_hash: str | None = None
         self._journal: dict[int, list[Op]] = {}
         self._hashes: dict[int, str] = {}
-        self._topics = [[abi.event(name).topic0 for name in BOOK_EVENTS]]
+        self._addresses = [clearing_house, registry]
+        self._topics = [
+            [abi.event(name, i).topic0 for i, names in BOOK_EVENTS.items() for name in names]
+        ]
 
         # plain counters, read by keeper.metrics
         self.logs_applied = 0
@@ -300,7 +301,7 @@ class Index:
         """
         for _ in range(3):
             before = self.chain.block_hash(end)
-            logs = self.chain.get_logs(self.address, start, end, self._topics)
+            logs = self.chain.get_logs(self._addresses, start, end, self._topics)
             after = self.chain.block_hash(end)
             if before == after:
                 return after, logs
@@ -313,7 +314,7 @@ class Index:
             first = min(to_int(lg["blockNumber"]) for lg in removed)
             self.rewind(min(first - 1, self.block))
             return
-        decoded = [d for d in (abi.decode_log(lg) for lg in logs) if d is not None]
+        decoded = [d for d in (self._decode(lg) for lg in logs) if d is not None]
         decoded.sort(key=lambda d: (d.block_number, d.log_index))
         for d in decoded:
             ops = self._journal.setdefault(d.block_number, [])
@@ -324,6 +325,12 @@ class Index:
         self.block_hash = end_hash
         self._hashes[end] = end_hash
         self._prune()
+
+    def _decode(self, lg: Mapping[str, Any]) -> abi.DecodedLog | None:
+        """A log decoded with the interface of the contract that emitted it (None for a
+        log of another address or an event that is not its contract's)."""
+        interface = self._interfaces.get(str(lg.get("address", "")).lower())
+        return None if interface is None else abi.decode_log(lg, interface)
 
     def _prune(self) -> None:
         floor = self.block - self.reorg_window
@@ -441,44 +448,20 @@ class Index:
             if old is not None:
                 leg = Leg(series_id=a["series_id"], size=a["size"], entry_price=a["entry_price"])
                 self._set(ops, "positions", old.position_id, replace(old, legs=(*old.legs, leg)))
-        elif d.name == "CollateralChanged":
-            old = book.positions.get(a["position_id"])
-            if old is not None:
-                new = replace(old, collateral=a["collateral"])
-                self._set(ops, "positions", old.position_id, new)
-        elif d.name in ("PositionClosed", "PositionSettled"):
-            if a["position_id"] in book.positions:
-                self._set(ops, "positions", a["position_id"], None)
-        elif d.name == "PositionLiquidated":
+        elif d.name == "VaultState":
             old = book.positions.get(a["position_id"])
             if old is None:
                 return
-            self._set(ops, "positions", old.position_id, self._after_liquidation(old, a))
-
-    def _after_liquidation(self, p: Position, a: Mapping[str, Any]) -> Position | None:
-        """The vault left by a liquidation of ``fraction`` (WAD), or None when it is gone.
-
-        Mirrors ``ClearingHouse._liquidate_partial``: every leg shrinks by
-        ceil(|size| x fraction), same entry; the collateral gains the P&L in tokens
-        (gain rounded down, loss rounded up) and pays the reward and the insurance fee.
-        """
-        fraction = a["fraction"]
-        if fraction >= WAD:
-            return None
-        legs = []
-        for leg in p.legs:
-            part = (abs(leg.size) * fraction + WAD - 1) // WAD
-            closed = part if leg.size > 0 else -part
-            legs.append(replace(leg, size=leg.size - closed))
-        pnl = a["pnl"]
-        collateral = (
-            p.collateral
-            + tokens_from_gain(pnl, self.scale)
-            - tokens_from_loss(pnl, self.scale)
-            - a["reward"]
-            - a["insurance_fee"]
-        )
-        return replace(p, collateral=collateral, legs=tuple(legs))
+            sizes = a["sizes"]  # one slot per leg, in leg order; zeros past the last leg
+            if not any(sizes):
+                # closed, liquidated whole or settled: the contract cleared the vault
+                self._set(ops, "positions", old.position_id, None)
+                return
+            legs = tuple(
+                replace(leg, size=size) for leg, size in zip(old.legs, sizes, strict=False)
+            )
+            new = replace(old, collateral=a["collateral"], legs=legs)
+            self._set(ops, "positions", old.position_id, new)
 
     # ------------------------------------------------------------- checkpoint
 
@@ -490,9 +473,9 @@ class Index:
 
         return {
             "version": CHECKPOINT_VERSION,
-            "address": self.address.lower(),
+            "clearing_house": self.clearing_house.lower(),
+            "registry": self.registry.lower(),
             "start_block": self.start_block,
-            "scale": self.scale,
             "block": self.block,
             "hash": self.block_hash,
             "anchor": self.anchor_hash,
@@ -525,13 +508,19 @@ class Index:
             raise
 
     def load(self) -> None:
-        """Resume from the checkpoint; refuses one written for another contract or scale."""
+        """Resume from the checkpoint; refuses one of another version or other contracts."""
         assert self.checkpoint is not None
         doc = json.loads(self.checkpoint.read_text())
         if doc.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"index: checkpoint version {doc.get('version')} not supported")
-        if doc["address"] != self.address.lower() or doc["scale"] != self.scale:
-            raise ValueError("index: checkpoint belongs to another clearing house")
+            raise ValueError(
+                f"index: checkpoint {self.checkpoint} has version {doc.get('version')}, this "
+                f"keeper reads {CHECKPOINT_VERSION}: delete it to re-index from the deployment"
+            )
+        if (doc["clearing_house"], doc["registry"]) != (
+            self.clearing_house.lower(),
+            self.registry.lower(),
+        ):
+            raise ValueError("index: checkpoint belongs to another clearing house or registry")
         self.restore(doc)
 
     def restore(self, doc: Mapping[str, Any]) -> None:

@@ -7,8 +7,9 @@
    ``prescreen_ratio`` (slightly above 1, so a small model or oracle drift cannot hide a
    liquidatable vault), worst first. Vaults whose legs have all expired with every
    settlement price fixed go to settlement instead.
-3. **Confirm.** Candidates are checked with ``health_many`` in batches sized to the node's
-   ``eth_call`` gas cap; only vaults with on-chain equity < MM are liquidated.
+3. **Confirm.** Candidates are checked with ``health_many`` of the ``ClearingHouseView`` in
+   batches sized to the node's ``eth_call`` gas cap; only vaults with on-chain equity < MM
+   are liquidated.
 4. **Batch.** ``liquidate_many`` / ``settle_many`` lists are sized so that their estimated
    gas (``base + n x per vault``) stays under the block gas limit less a headroom, and
    under the contract's ``MAX_BATCH`` (50).
@@ -75,7 +76,8 @@ def settleable(health: Health) -> list[int]:
 
 @dataclass(frozen=True)
 class OnChainHealth:
-    """``health(id)`` as the contract returns it, WAD quote."""
+    """``ClearingHouse.health(id)`` as ``ClearingHouseView.health_many`` returns it, WAD
+    quote; all zero for a vault that is not open."""
 
     equity: int
     initial: int
@@ -91,13 +93,14 @@ class OnChainHealth:
 
 
 def health_many(
-    chain: Chain, clearing_house: str, ids: Sequence[int], batch: int
+    chain: Chain, view: str, ids: Sequence[int], batch: int
 ) -> dict[int, OnChainHealth]:
-    """On-chain health of ``ids`` via ``health_many``, ``batch`` ids per ``eth_call``."""
+    """On-chain health of ``ids`` via ``health_many`` of the ClearingHouseView at ``view``,
+    ``batch`` ids per ``eth_call``."""
     out: dict[int, OnChainHealth] = {}
     for part in chunked(ids, batch):
-        raw = chain.call(clearing_house, abi.encode_call("IClearingHouse", "health_many", [part]))
-        rows = abi.decode_result("IClearingHouse", "health_many", raw)
+        raw = chain.call(view, abi.encode_call("IClearingHouseView", "health_many", [part]))
+        rows = abi.decode_result("IClearingHouseView", "health_many", raw)
         for pid, row in zip(part, rows, strict=True):
             out[pid] = OnChainHealth(row["equity"], row["initial"], row["maintenance"])
     return out
@@ -168,17 +171,18 @@ class Planner:
         self,
         health: Health,
         chain: Chain | None,
-        clearing_house: str,
+        view: str,
         exclude: Iterable[int] = (),
     ) -> Plan:
-        """Rank, shard and (with a chain) confirm; ``exclude`` = vaults already in flight."""
+        """Rank, shard and (with a chain) confirm on the ClearingHouseView at ``view``;
+        ``exclude`` = vaults already in flight."""
         skip = set(exclude)
         candidates = [i for i in self.mine(rank(health, self.prescreen_ratio)) if i not in skip]
         candidates = candidates[: self.max_candidates]
         settle_ids = [i for i in self.mine(settleable(health)) if i not in skip]
         plan = Plan(candidates=candidates)
         if chain is not None and candidates:
-            plan.onchain = health_many(chain, clearing_house, candidates, self.gas.health_batch())
+            plan.onchain = health_many(chain, view, candidates, self.gas.health_batch())
             plan.confirmed = [i for i in candidates if plan.onchain[i].liquidatable]
         plan.liquidate = chunked(plan.confirmed, self.gas.liquidate_batch())
         plan.settle = chunked(settle_ids, self.gas.settle_batch())

@@ -105,10 +105,15 @@ class Chain:
         return None if header is None else header["hash"]
 
     def get_logs(
-        self, address: str, from_block: int, to_block: int, topics: Sequence[Any] | None = None
+        self,
+        address: str | Sequence[str],
+        from_block: int,
+        to_block: int,
+        topics: Sequence[Any] | None = None,
     ) -> list[dict[str, Any]]:
+        """Logs of ``address`` (one, or a list: the logs of any of them, in chain order)."""
         flt: dict[str, Any] = {
-            "address": address,
+            "address": address if isinstance(address, str) else list(address),
             "fromBlock": hex_int(from_block),
             "toBlock": hex_int(to_block),
         }

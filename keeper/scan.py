@@ -2,6 +2,9 @@
 
 ``Keeper.scan()``: sync the index, read the oracle, model every vault, rank + confirm +
 batch (planner), follow pending transactions, send new batches (sender), update metrics.
+
+Four addresses: the clearing house (vault logs, ``SCALE``, the ``*_many`` transactions),
+its registry (series and risk-parameter logs), its view (``health_many``) and the oracle.
 """
 
 from __future__ import annotations
@@ -36,21 +39,30 @@ class ScanResult:
 
 
 class Keeper:
-    """The keeper's core loop body, built from a :class:`KeeperConfig`."""
+    """The keeper's core loop body, built from a :class:`KeeperConfig`.
+
+    ``scale`` (``ClearingHouse.SCALE()``, base units to WAD, for the health model) is read
+    from the chain unless given.
+    """
 
     def __init__(
         self, config: KeeperConfig, chain: Chain, signer: Signer, scale: int | None = None
     ):
-        if not config.clearing_house or not config.oracle:
-            raise ValueError("keeper: clearing_house and oracle addresses are required")
+        missing = [
+            name
+            for name in ("clearing_house", "registry", "view", "oracle")
+            if not getattr(config, name)
+        ]
+        if missing:
+            raise ValueError(f"keeper: address(es) required: {', '.join(missing)}")
         self.config = config
         self.chain = chain
-        scale = scale if scale is not None else read_scale(chain, config.clearing_house)
+        self.scale = scale if scale is not None else read_scale(chain, config.clearing_house)
         self.index = Index(
             chain,
             config.clearing_house,
+            config.registry,
             config.start_block,
-            scale,
             checkpoint=config.checkpoint or None,
             initial_chunk=config.getlogs_initial_chunk,
             min_chunk=config.getlogs_min_chunk,
@@ -81,6 +93,7 @@ class Keeper:
             chain,
             signer,
             config.clearing_house,
+            config.view,
             FeePolicy(
                 max_fee_ceiling=config.max_fee_ceiling_wei,
                 priority_fee=config.priority_fee_wei,
@@ -100,9 +113,9 @@ class Keeper:
         head = self.chain.block_number()
         self.sender.poll(head)
         market = fetch_market(self.chain, self.config.oracle, self.index.book)
-        health = model_book(self.index.book, market, self.index.scale)
+        health = model_book(self.index.book, market, self.scale)
         exclude = self.sender.blocked(block)
-        plan = self.planner.plan(health, self.chain, self.config.clearing_house, exclude)
+        plan = self.planner.plan(health, self.chain, self.config.view, exclude)
         for batch in plan.liquidate:
             self.sender.submit(LIQUIDATE, batch, head, block)
         for batch in plan.settle:

@@ -4,9 +4,9 @@ Rules (docs/keeper.md has the rationale):
 
 - **Simulate first.** Every batch is ``eth_call``-ed from the keeper's address. Those
   functions skip vaults that are closed, healthy or not settleable, so the simulation
-  returns how many would be acted on; when it is fewer than asked, ``health_many`` tells
-  which vaults are gone (closed) or healthy again — those are **lost to another keeper**,
-  counted, and dropped, never retried.
+  returns how many would be acted on; when it is fewer than asked, ``health_many`` of the
+  ``ClearingHouseView`` tells which vaults are gone (closed) or healthy again — those are
+  **lost to another keeper**, counted, and dropped, never retried.
 - **One nonce manager.** Nonces are handed out locally; on a nonce error from the node the
   manager resyncs from ``eth_getTransactionCount(address, "pending")``.
 - **EIP-1559 fees under a ceiling.** First attempt: priority fee ``priority_fee``, max fee
@@ -204,13 +204,19 @@ class Counters:
 
 
 class Sender:
-    """Submits and follows the keeper's transactions (module docstring)."""
+    """Submits and follows the keeper's transactions (module docstring).
+
+    ``clearing_house`` receives the ``*_many`` transactions and emits the events a receipt
+    is read for; ``view`` is the ClearingHouseView whose ``health_many`` tells a lost vault
+    from one to retry.
+    """
 
     def __init__(
         self,
         chain: Chain,
         signer: Signer,
         clearing_house: str,
+        view: str,
         fees: FeePolicy,
         replace_after_blocks: int = 3,
         gas_multiplier: float = 1.2,
@@ -221,6 +227,7 @@ class Sender:
         self.chain = chain
         self.signer = signer
         self.clearing_house = clearing_house
+        self.view = view
         self.fees = fees
         self.replace_after_blocks = replace_after_blocks
         self.gas_multiplier = gas_multiplier
@@ -342,7 +349,7 @@ class Sender:
         count = abi.decode_result("IClearingHouse", _FUNCTIONS[kind], raw)
         if count == len(batch):
             return batch
-        now = health_many(self.chain, self.clearing_house, batch, self.health_batch)
+        now = health_many(self.chain, self.view, batch, self.health_batch)
         keep = []
         for pid in batch:
             h = now[pid]
@@ -450,7 +457,7 @@ class Sender:
             for lg in receipt.get("logs", []):
                 if lg.get("address", "").lower() != self.clearing_house.lower():
                     continue
-                d = abi.decode_log(lg)
+                d = abi.decode_log(lg, "IClearingHouse")
                 if d is not None and d.name == _EVENTS[tx.kind]:
                     done.add(d.args["position_id"])
             for pid in tx.ids:
@@ -477,7 +484,7 @@ class Sender:
         out_of_gas = to_int(receipt.get("gasUsed")) >= tx.gas * OUT_OF_GAS_FRACTION
         if out_of_gas:
             self.gas_boost = min(self.gas_boost * GAS_BOOST_STEP, GAS_BOOST_MAX)
-        now = health_many(self.chain, self.clearing_house, tx.ids, self.health_batch)
+        now = health_many(self.chain, self.view, tx.ids, self.health_batch)
         for pid in tx.ids:
             h = now[pid]
             if not h.is_open or (tx.kind == LIQUIDATE and not h.liquidatable):

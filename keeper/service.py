@@ -3,10 +3,11 @@
 Shared by the ``keeper`` CLI (:mod:`keeper.cli`) and the Silverback bot (:mod:`keeper.bot`),
 so both shells start the same way and fail the same way:
 
-- **Start-up** (:func:`open_service`) reads the deployment file, connects to the node,
-  checks the chain id against the deployment, loads the signer, and builds
-  :class:`keeper.scan.Keeper`. Every failure here is a :class:`ConfigError` with one
-  readable line: the CLI prints it and exits 2.
+- **Start-up** (:func:`open_service`) reads the deployment file (the ``ClearingHouse``,
+  ``Registry``, ``ClearingHouseView`` and ``Oracle`` addresses), connects to the node,
+  checks the chain id against the deployment and that each of those addresses holds code,
+  loads the signer, and builds :class:`keeper.scan.Keeper`. Every failure here is a
+  :class:`ConfigError` with one readable line: the CLI prints it and exits 2.
 - **Running** (:meth:`Service.run`) polls the head every ``poll_interval_s`` and scans once
   per new block. Any error inside a scan (node down, timeout, a reverted read) is logged and
   retried with exponential backoff (``backoff_base_s`` doubling to ``backoff_max_s``); the
@@ -53,12 +54,28 @@ class Deployment:
     path: Path
     chain_id: int | None
     clearing_house: str
+    registry: str
+    view: str
     oracle: str
     start_block: int
 
 
+#: Record name -> Deployment field, for every contract the keeper talks to.
+DEPLOYED = {
+    "ClearingHouse": "clearing_house",
+    "Registry": "registry",
+    "ClearingHouseView": "view",
+    "Oracle": "oracle",
+}
+
+
 def load_deployment(path: str | Path) -> Deployment:
-    """Read a deployment record written by ``ringfence.deployer.write``."""
+    """Read a deployment record written by ``ringfence.deployer.write``.
+
+    The index starts at the deployment block of the older of ``Registry`` and
+    ``ClearingHouse`` (the registry is deployed, and its risk parameters set, first); when
+    either has no block recorded, at the record's ``block`` (its oldest contract), else 0.
+    """
     path = Path(path)
     try:
         doc = json.loads(path.read_text())
@@ -70,26 +87,31 @@ def load_deployment(path: str | Path) -> Deployment:
     if not isinstance(contracts, Mapping):
         raise ConfigError(f"deployment file {path}: no 'contracts' table")
     try:
-        clearing = contracts["ClearingHouse"]
-        oracle = contracts["Oracle"]
-        clearing_address, oracle_address = str(clearing["address"]), str(oracle["address"])
+        entries = {name: contracts[name] for name in DEPLOYED}
+        addresses = {name: str(entry["address"]) for name, entry in entries.items()}
     except (KeyError, TypeError):
         raise ConfigError(
-            f"deployment file {path}: needs ClearingHouse and Oracle addresses"
+            f"deployment file {path}: needs {', '.join(DEPLOYED)} addresses"
         ) from None
-    for name, address in (("ClearingHouse", clearing_address), ("Oracle", oracle_address)):
+    for name, address in addresses.items():
         if not re.fullmatch(r"0x[0-9a-fA-F]{40}", address):
             raise ConfigError(f"deployment file {path}: bad {name} address {address!r}")
-    blocks = [clearing.get("block"), doc.get("block")]
-    start = next((int(b) for b in blocks if isinstance(b, int) and b >= 0), 0)
+    own = [entries[name].get("block") for name in ("Registry", "ClearingHouse")]
+    if all(_is_block(b) for b in own):
+        start = min(own)
+    else:
+        start = doc["block"] if _is_block(doc.get("block")) else 0
     chain_id = doc.get("chain_id")
     return Deployment(
         path=path,
         chain_id=int(chain_id) if isinstance(chain_id, int) else None,
-        clearing_house=clearing_address,
-        oracle=oracle_address,
         start_block=start,
+        **{field: addresses[name] for name, field in DEPLOYED.items()},
     )
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 # ------------------------------------------------------------------------------ network
@@ -318,20 +340,19 @@ def open_service(
             f"the node at {url} is chain id {chain_id}"
         )
     signer = load_signer(account, chain_id, password_file, ape_config)
-    try:
-        code = chain.rpc.request("eth_getCode", [deployment.clearing_house, "latest"])
-    except Exception as exc:
-        raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
-    if not code or code in ("0x", "0x0"):
-        raise ConfigError(
-            f"no ClearingHouse code at {deployment.clearing_house} on chain id {chain_id}: "
-            "is the deployment file for this node?"
-        )
-    updates: dict[str, Any] = {
-        "clearing_house": deployment.clearing_house,
-        "oracle": deployment.oracle,
-        "start_block": deployment.start_block,
-    }
+    for name, field in DEPLOYED.items():
+        address = getattr(deployment, field)
+        try:
+            code = chain.rpc.request("eth_getCode", [address, "latest"])
+        except Exception as exc:
+            raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
+        if not code or code in ("0x", "0x0"):
+            raise ConfigError(
+                f"no {name} code at {address} on chain id {chain_id}: "
+                "is the deployment file for this node?"
+            )
+    updates: dict[str, Any] = {field: getattr(deployment, field) for field in DEPLOYED.values()}
+    updates["start_block"] = deployment.start_block
     if signer is None:
         updates["dry_run"] = True
     if not config.checkpoint or config.checkpoint == KeeperConfig().checkpoint:

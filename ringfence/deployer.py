@@ -3,14 +3,18 @@
 Order (each step needs the previous one's address):
 
 1. quote token — an existing ERC-20 (``token.address``) or, on local networks, ``MockToken``;
-2. ``Oracle`` — signers, quorum, feeds and their listed expiries;
+2. ``SurfaceChecker`` and ``Oracle(checker)`` — signers, quorum, feeds and their listed
+   expiries;
 3. ``MarginEngine(oracle)``;
-4. ``ClearingHouse(token, engine, guardian, max_utilisation)`` — risk parameters per
-   underlying, then the series;
-5. ``LiquidityPool(token, clearing_house, name, symbol)`` and ``ClearingHouse.set_pool``;
-6. one ``ChainlinkAdapter(oracle, underlying, description)`` per spot feed;
-7. local networks only: fund the role accounts, seed the pool, push a first spot and flat
-   surface per feed so positions can open at once.
+4. ``Registry(guardian, max_utilisation)`` — risk parameters per underlying;
+5. ``ClearingHouse(token, engine, registry)`` and ``ClearingHouseView(clearing_house,
+   registry)``;
+6. ``LiquidityPool(token, clearing_house, registry, engine, name, symbol)`` and
+   ``ClearingHouse.set_pool``;
+7. one ``ChainlinkAdapter(oracle, underlying, description)`` per spot feed;
+8. local networks only: fund the role accounts, seed the pool, push a first spot and flat
+   surface per feed so positions can open at once;
+9. the series, listed in the registry.
 
 The result is written to ``deployments/<network>.json``: addresses, the block each contract
 was deployed in, the resolved parameters in contract units, and for each contract the source
@@ -32,9 +36,12 @@ from ringfence.paths import ROOT
 DEPLOYMENTS = ROOT / "deployments"
 SOURCES = {
     "MockToken": "contracts/mocks/MockToken.vy",
+    "SurfaceChecker": "contracts/SurfaceChecker.vy",
     "Oracle": "contracts/Oracle.vy",
     "MarginEngine": "contracts/MarginEngine.vy",
+    "Registry": "contracts/Registry.vy",
     "ClearingHouse": "contracts/ClearingHouse.vy",
+    "ClearingHouseView": "contracts/ClearingHouseView.vy",
     "LiquidityPool": "contracts/LiquidityPool.vy",
     "ChainlinkAdapter": "contracts/ChainlinkAdapter.vy",
 }
@@ -145,8 +152,10 @@ def deploy(
         token_address = token.address
         log(f"MockToken ({config.token.decimals} decimals): {token_address}")
 
-    # 2. oracle
-    oracle = deployer.deploy(project.Oracle)
+    # 2. oracle (over its stateless surface checker)
+    checker = deployer.deploy(project.SurfaceChecker)
+    record.record("SurfaceChecker", checker, project.SurfaceChecker)
+    oracle = deployer.deploy(project.Oracle, checker.address)
     record.record("Oracle", oracle, project.Oracle)
     log(f"Oracle: {oracle.address}")
     for signer in config.signers:
@@ -170,23 +179,30 @@ def deploy(
             oracle.list_expiry(feed.underlying, expiry, sender=deployer)
         expiries[feed.symbol] = resolved
 
-    # 3-4. margin engine and clearing house
+    # 3-5. margin engine, registry, clearing house and its view
     engine = deployer.deploy(project.MarginEngine, oracle.address)
     record.record("MarginEngine", engine, project.MarginEngine)
     guardian = address_of(config.guardian)
+    registry = deployer.deploy(project.Registry, guardian, config.max_utilisation)
+    record.record("Registry", registry, project.Registry)
+    log(f"Registry: {registry.address}")
+    for symbol, risk in config.risk.items():
+        registry.set_risk_params(_feed_id(config, symbol), risk.as_tuple(), sender=deployer)
     clearing = deployer.deploy(
-        project.ClearingHouse, token_address, engine.address, guardian, config.max_utilisation
+        project.ClearingHouse, token_address, engine.address, registry.address
     )
     record.record("ClearingHouse", clearing, project.ClearingHouse)
     log(f"ClearingHouse: {clearing.address}")
-    for symbol, risk in config.risk.items():
-        clearing.set_risk_params(_feed_id(config, symbol), risk.as_tuple(), sender=deployer)
+    view = deployer.deploy(project.ClearingHouseView, clearing.address, registry.address)
+    record.record("ClearingHouseView", view, project.ClearingHouseView)
 
-    # 5. pool
+    # 6. pool
     pool = deployer.deploy(
         project.LiquidityPool,
         token_address,
         clearing.address,
+        registry.address,
+        engine.address,
         config.pool_name,
         config.pool_symbol,
     )
@@ -194,7 +210,7 @@ def deploy(
     clearing.set_pool(pool.address, sender=deployer)
     log(f"LiquidityPool: {pool.address}")
 
-    # 6. chainlink adapters
+    # 7. chainlink adapters
     for feed in config.feeds:
         adapter = deployer.deploy(
             project.ChainlinkAdapter, oracle.address, feed.underlying, feed.description
@@ -203,7 +219,7 @@ def deploy(
             "ChainlinkAdapter", adapter, project.ChainlinkAdapter, f"Chainlink:{feed.symbol}"
         )
 
-    # 7. local conveniences: first prices, funding, pool seed
+    # 8. local conveniences: first prices, funding, pool seed
     if local:
         _push_initial_prices(oracle, chain, config, expiries, roles, deployer)
         if token is not None and config.local_funding:
@@ -215,13 +231,13 @@ def deploy(
             pool.deposit(config.local_pool_seed, lp.address, sender=lp)
             log(f"pool seeded with {config.local_pool_seed} base units by lp {lp.address}")
 
-    # series last: listing checks the risk parameters and the expiry
+    # 9. series last: listing checks the risk parameters and the expiry
     series_ids = []
     for i, series in enumerate(config.series):
         expiry = resolve_expiry(series.expiry, now, f"series[{i}].expiry")
         for strike in series.strikes:
             for is_call in [k for k, on in ((True, series.calls), (False, series.puts)) if on]:
-                receipt = clearing.list_series(
+                receipt = registry.list_series(
                     _feed_id(config, series.symbol),
                     strike,
                     expiry,

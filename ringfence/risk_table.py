@@ -67,12 +67,33 @@ def engine_deployer():
     return _partial("MarginEngine.vy")
 
 
+def registry_deployer():
+    return _partial("Registry.vy")
+
+
 def clearing_house_deployer():
     return _partial("ClearingHouse.vy")
 
 
+def view_deployer():
+    return _partial("ClearingHouseView.vy")
+
+
 def pool_deployer():
     return _partial("LiquidityPool.vy")
+
+
+def surface_checker_deployer():
+    return _partial("SurfaceChecker.vy")
+
+
+def real_oracle_deployer():
+    return _partial("Oracle.vy")
+
+
+def deploy_real_oracle():
+    """``Oracle.vy`` over a fresh ``SurfaceChecker`` (the caller becomes its governance)."""
+    return real_oracle_deployer().deploy(surface_checker_deployer().deploy().address)
 
 
 @dataclass
@@ -82,7 +103,9 @@ class Protocol:
     token: object
     oracle: object
     engine: object
+    registry: object
     ch: object
+    view: object
     pool: object
     governance: str
     guardian: str
@@ -130,9 +153,10 @@ def deploy_protocol(
 def deploy_core(
     make_oracle, decimals: int, days: int, max_utilisation: int, params: dict[str, int] | None
 ) -> Protocol:
-    """Token, oracle, engine, clearing house and pool, wired by the governance role; no
-    prices and no series yet. ``make_oracle(expiry)`` deploys (and configures) the oracle,
-    as governance, between the token and the engine; `expiry` is `days` from now."""
+    """Token, oracle, engine, registry, clearing house, its view and the pool, wired by the
+    governance role; no prices and no series yet. ``make_oracle(expiry)`` deploys (and
+    configures) the oracle, as governance, between the token and the engine; `expiry` is
+    `days` from now."""
     governance = boa.env.generate_address("governance")
     guardian = boa.env.generate_address("guardian")
     lp = boa.env.generate_address("lp")
@@ -141,13 +165,17 @@ def deploy_core(
         token = token_deployer().deploy("Mock USD", "mUSD", decimals)
         oracle = make_oracle(expiry)
         engine = engine_deployer().deploy(oracle.address)
-        ch = clearing_house_deployer().deploy(
-            token.address, engine.address, guardian, max_utilisation
+        registry = registry_deployer().deploy(guardian, max_utilisation)
+        ch = clearing_house_deployer().deploy(token.address, engine.address, registry.address)
+        view = view_deployer().deploy(ch.address, registry.address)
+        pool = pool_deployer().deploy(
+            token.address, ch.address, registry.address, engine.address, "Ringfence LP", "rfLP"
         )
-        pool = pool_deployer().deploy(token.address, ch.address, "Ringfence LP", "rfLP")
         ch.set_pool(pool.address)
-        ch.set_risk_params(ETH, params_tuple(params or DEFAULT_PARAMS))
-    return Protocol(token, oracle, engine, ch, pool, governance, guardian, lp, decimals, expiry)
+        registry.set_risk_params(ETH, params_tuple(params or DEFAULT_PARAMS))
+    return Protocol(
+        token, oracle, engine, registry, ch, view, pool, governance, guardian, lp, decimals, expiry
+    )
 
 
 def list_and_seed(proto: Protocol, strikes: tuple[int, ...], oi_cap: int, pool_cash: int):
@@ -156,7 +184,7 @@ def list_and_seed(proto: Protocol, strikes: tuple[int, ...], oi_cap: int, pool_c
     with boa.env.prank(proto.governance):
         for strike in strikes:
             for is_call in (True, False):
-                proto.series[(strike, is_call)] = proto.ch.list_series(
+                proto.series[(strike, is_call)] = proto.registry.list_series(
                     ETH, strike * WAD, proto.expiry, is_call, oi_cap
                 )
     amount = proto.units(pool_cash)
@@ -248,17 +276,15 @@ def compute_rows(spot: int = 2000, vol: float = 0.8, days: int = 30) -> list[dic
         proto = deploy_protocol(decimals=6, spot=spot * WAD, vol=int(vol * WAD), days=days)
         trader = boa.env.generate_address("trader")
         proto.fund(trader, proto.units(10_000_000))
-        word = proto.ch.risk_word(ETH)
+        rate = proto.registry.risk_params(ETH).rate
         rows = []
         for name, legs in STRATEGIES:
             encoded = [(proto.series[(k, c)], int(s * WAD)) for k, c, s in legs]
             with boa.env.prank(trader):
                 pid = proto.ch.open_position(encoded, proto.units(100_000), proto.units(100_000))
             _, im, mm = proto.ch.health(pid)
-            marks = []
-            for k, c, _ in legs:
-                terms = k * WAD | proto.expiry << 128 | int(c) << 192
-                marks.append(proto.engine.mark(ETH, terms, spot * WAD, word) / WAD)
+            terms = [(k * WAD, proto.expiry, c) for k, c, _ in legs]
+            marks = [m / WAD for m in proto.engine.marks(ETH, terms, rate)]
             value = sum(m * s for (_, _, s), m in zip(legs, marks, strict=True))
             d_im, d_mm = deribit(legs, marks, spot)
             rows.append(

@@ -73,8 +73,8 @@ def set_settlement_price(underlying: bytes32, expiry: uint256, price: uint256):
     self._settlement[underlying][expiry] = price
 
 
-@view
 @external
+@view
 def price(underlying: bytes32) -> uint256:
     """
     @notice Spot of `underlying`, WAD; reverts when unset or older than max_age.
@@ -83,8 +83,8 @@ def price(underlying: bytes32) -> uint256:
     return self._spot[underlying]
 
 
-@view
 @external
+@view
 def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     """
     @notice Vol of (`underlying`, `strike`, `expiry`), WAD; reverts when stale.
@@ -97,8 +97,8 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     return v
 
 
-@view
 @external
+@view
 def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice Settlement spot for `expiry`, WAD; 0 until fixed.
@@ -106,8 +106,8 @@ def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     return self._settlement[underlying][expiry]
 
 
-@view
 @external
+@view
 def last_update(underlying: bytes32) -> uint256:
     """
     @notice Timestamp of the last `set_price` of `underlying`.
@@ -115,8 +115,8 @@ def last_update(underlying: bytes32) -> uint256:
     return self._updated[underlying]
 
 
-@view
 @internal
+@view
 def _check_fresh(underlying: bytes32):
     assert self._spot[underlying] != 0, "oracle: stale price"
     assert (

@@ -4,8 +4,8 @@
 @notice Exposes the pure functions of `lib/margin.vy` to tests and benchmarks.
 """
 
-from ..interfaces import IClearingHouse
 from ..lib import margin
+from ..lib import risk_params as risk
 
 
 @external
@@ -18,10 +18,20 @@ def requirement(
     short_units: uint256,
     long_value: uint256,
     all_long: bool,
-    params: IClearingHouse.RiskParams,
+    params: risk.RiskParams,
 ) -> (uint256, uint256):
     """
     @notice (maintenance, initial) margin, WAD; see `margin._requirement`.
+    @param net_delta Sum of size * delta, WAD.
+    @param net_gamma Sum of size * gamma, WAD.
+    @param net_vega Sum of size * vega, WAD.
+    @param spot WAD quote per unit.
+    @param short_units Sum of |size| over short legs, WAD.
+    @param long_value Sum of size * mark, WAD.
+    @param all_long True when no leg is short.
+    @param params Risk parameters.
+    @return uint256 Maintenance margin, WAD.
+    @return uint256 Initial margin, WAD.
     """
     return margin._requirement(
         net_delta,
@@ -42,5 +52,11 @@ def liquidation_fraction(
 ) -> uint256:
     """
     @notice Smallest fraction (WAD) to close; see `margin._liquidation_fraction`.
+    @param equity Equity, WAD.
+    @param im Initial margin, WAD.
+    @param mm Maintenance margin, WAD.
+    @param penalty Reward + fee rate, WAD fraction of MM.
+    @param buffer Rounding head room, WAD.
+    @return uint256 Fraction, WAD.
     """
     return margin._liquidation_fraction(equity, im, mm, penalty, buffer)

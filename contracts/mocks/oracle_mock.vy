@@ -57,8 +57,8 @@ def set_stale(underlying: bytes32, stale: bool):
     self._spot[underlying] = word
 
 
-@view
 @external
+@view
 def price(underlying: bytes32) -> uint256:
     """
     @notice Spot of `underlying`, WAD; reverts "oracle: stale price" when stale or unset.
@@ -68,8 +68,8 @@ def price(underlying: bytes32) -> uint256:
     return p
 
 
-@view
 @external
+@view
 def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     """
     @notice Flat vol of (`underlying`, `expiry`), WAD; reverts when stale or unset.
@@ -80,8 +80,8 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     return v
 
 
-@view
 @external
+@view
 def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice Settlement spot for `expiry`, WAD; 0 until set.
@@ -89,8 +89,8 @@ def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     return self._settlement[underlying][expiry]
 
 
-@view
 @external
+@view
 def last_update(underlying: bytes32) -> uint256:
     """
     @notice Timestamp of the last `set_price` of `underlying`.

@@ -19,7 +19,6 @@ way the pusher does, with EIP-712 reports signed by one registered signer (quoru
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -28,8 +27,15 @@ from eth_account import Account
 from eth_utils import keccak
 
 from ringfence.oracle_types import Report, sign_report
-from ringfence.paths import contract_path
-from ringfence.risk_table import ETH, WAD, YEAR, Protocol, deploy_core, list_and_seed
+from ringfence.risk_table import (
+    ETH,
+    WAD,
+    YEAR,
+    Protocol,
+    deploy_core,
+    deploy_real_oracle,
+    list_and_seed,
+)
 
 MAX_AGE = 86_400
 SPOT_CAP_BPS = 10_000
@@ -39,11 +45,6 @@ SVI_B = WAD // 10
 SVI_RHO = -3 * WAD // 10
 SVI_M = WAD // 50
 SVI_SIGMA = WAD // 5
-
-
-@functools.cache
-def oracle_deployer():
-    return boa.load_partial(str(contract_path("Oracle.vy")))
 
 
 def svi_for_atm_vol(vol: int, tau: int) -> tuple[int, int, int, int, int]:
@@ -111,7 +112,7 @@ def deploy_protocol_real_oracle(
     signer = Account.from_key(keccak(text="ringfence-bench-real-oracle-signer"))
 
     def make_oracle(expiry: int):
-        oracle = oracle_deployer().deploy()
+        oracle = deploy_real_oracle()
         oracle.add_signer(signer.address)
         oracle.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH / USD")
         oracle.list_expiry(ETH, expiry)

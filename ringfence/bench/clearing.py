@@ -117,7 +117,7 @@ def _measure(proto, feed) -> dict[str, int]:
     partial = open_([(2000, True, -4)], 1_200)
     full = open_([(2000, True, -1)], 300)
     spot = 2000
-    while not ch.is_liquidatable(partial):
+    while not proto.view.is_liquidatable(partial):
         spot += 5
         feed.set_price(ETH, spot * WAD)
     fraction, _, out["liquidate_partial_1leg"] = meter(ch.liquidate, partial, sender=keeper)

@@ -29,7 +29,7 @@ from eth_account import Account
 from eth_utils import function_signature_to_4byte_selector, keccak
 
 from ringfence.oracle_types import Report, sign_report, underlying_id
-from ringfence.paths import contract_path
+from ringfence.risk_table import deploy_real_oracle
 
 NAME = "oracle"
 
@@ -91,7 +91,7 @@ def run() -> dict:
         relayer = boa.env.generate_address("relayer")
         signer = Account.from_key(keccak(text="ringfence-bench-oracle-signer"))
         with boa.env.prank(governance):
-            oracle = boa.load_partial(str(contract_path("Oracle.vy"))).deploy()
+            oracle = deploy_real_oracle()
             oracle.add_signer(signer.address)
             expiries: dict[str, list[int]] = {}
             for symbol, _ in FEEDS:

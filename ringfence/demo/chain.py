@@ -109,8 +109,12 @@ class Contracts:
         self.engine = w3.eth.contract(
             address=c["MarginEngine"]["address"], abi=c["MarginEngine"]["abi"]
         )
+        self.registry = w3.eth.contract(address=c["Registry"]["address"], abi=c["Registry"]["abi"])
         self.clearing = w3.eth.contract(
             address=c["ClearingHouse"]["address"], abi=c["ClearingHouse"]["abi"]
+        )
+        self.view = w3.eth.contract(
+            address=c["ClearingHouseView"]["address"], abi=c["ClearingHouseView"]["abi"]
         )
         self.pool = w3.eth.contract(
             address=c["LiquidityPool"]["address"], abi=c["LiquidityPool"]["abi"]
@@ -164,7 +168,7 @@ class Driver:
 
     def listed_series(self) -> list[SeriesInfo]:
         ids = [int(i) for i in self.deployment["series_ids"]]
-        rows = self.calls([self.c.clearing.functions.series(i) for i in ids])
+        rows = self.calls([self.c.registry.functions.series(i) for i in ids])
         out = []
         for series_id, row in zip(ids, rows, strict=True):
             underlying, strike, expiry, is_call, _cap = row
@@ -195,7 +199,7 @@ class Driver:
 
     def positions(self, ids: Sequence[int], block: int | str = "latest") -> dict[int, Any]:
         """id -> (owner, collateral base units, legs tuple) at ``block``."""
-        fns = [self.c.clearing.functions.position(i) for i in ids]
+        fns = [self.c.view.functions.position(i) for i in ids]
         out = {}
         for i, row in zip(ids, self.calls(fns, block), strict=True):
             if isinstance(row, RpcFailure):
@@ -299,15 +303,15 @@ class Driver:
             if failed:
                 raise ChainError(f"{what}: {failed} of {len(receipts)} transactions failed")
 
-    def quote(self, orders: Sequence[Order], risk_word: int, terms: dict[int, int]) -> list[Any]:
+    def quote(self, orders: Sequence[Order], series: Sequence[SeriesInfo]) -> list[Any]:
         """Per order: (initial margin WAD, opening cost WAD) from MarginEngine.evaluate."""
-        spread_vol = self.eth_call(self.c.clearing.functions.risk_params(self.underlying))[6]
+        params = self.eth_call(self.c.registry.functions.risk_params(self.underlying))
+        spread_vol = params[6]
+        terms = {s.series_id: (to_wad(s.strike), s.expiry, s.is_call) for s in series}
         fns = []
         for order in orders:
-            n = len(order.legs)
-            t = [terms[s] for s, _ in order.legs] + [0] * (4 - n)
-            sizes = [to_wad(size) for _, size in order.legs] + [0] * (4 - n)
-            fns.append(self.c.engine.functions.evaluate(self.underlying, n, t, sizes, risk_word))
+            legs = [(terms[s], to_wad(size)) for s, size in order.legs]
+            fns.append(self.c.engine.functions.evaluate(self.underlying, legs, params))
         out = []
         for order, valuation in zip(orders, self.calls(fns), strict=True):
             if isinstance(valuation, RpcFailure):
@@ -324,13 +328,6 @@ class Driver:
         """Base units: IM x leverage plus the opening cost, rounded up, plus one unit."""
         wad = math.ceil(initial * leverage) + cost
         return -(-wad // self.c.scale) + 1
-
-    def series_terms(self, series: Sequence[SeriesInfo]) -> dict[int, int]:
-        """The clearing house's packed terms word per series (strike | expiry | call)."""
-        return {
-            s.series_id: to_wad(s.strike) | (s.expiry << 128) | (int(s.is_call) << 192)
-            for s in series
-        }
 
     def open_book(
         self, keys: Sequence[bytes], orders: Sequence[Order], collaterals: Sequence[int]

@@ -207,8 +207,7 @@ def _open_book(driver: Driver, series, opts: Options) -> Book:
     spot = driver.spot()
     orders = build_book(series, spot, n_traders=opts.traders, seed=opts.seed)
     keys = [trader_key(i) for i in range(opts.traders)]
-    risk_word = driver.eth_call(driver.c.clearing.functions.risk_word(driver.underlying))
-    quotes = driver.quote(orders, risk_word, driver.series_terms(series))
+    quotes = driver.quote(orders, series)
     collaterals = [
         driver.collateral_for(im, cost, o.leverage)
         for o, (im, cost) in zip(orders, quotes, strict=True)
@@ -468,7 +467,7 @@ def _analyse(driver, book: Book, start_block, health_start, health_after, nav_st
                 "id": i,
                 "kind": book.kind[i],
                 "health": [str(v) for v in h],
-                "is_liquidatable": driver.eth_call(c.clearing.functions.is_liquidatable(i)),
+                "is_liquidatable": driver.eth_call(c.view.functions.is_liquidatable(i)),
             }
             for i, h in driver.health(unhealthy_left).items()
         ],

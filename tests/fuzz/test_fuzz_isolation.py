@@ -38,10 +38,10 @@ def _run(steps):
     return machine
 
 
-def _poke(machine, var_slot, key, delta=1):
-    ch = machine.d.ch
+def _poke(machine, var_slot, key, delta=1, contract=None):
+    address = (contract or machine.d.ch).address
     slot = _map_slot(var_slot, key)
-    boa.env.set_storage(ch.address, slot, boa.env.get_storage(ch.address, slot) + delta)
+    boa.env.set_storage(address, slot, boa.env.get_storage(address, slot) + delta)
 
 
 def test_replay__two_vaults__invariants_hold():
@@ -52,7 +52,8 @@ def test_model_matches_contracts__untouched_vault_collateral_changed__fails():
     machine = _run(OPEN_TWO)
     try:
         assert machine.m.vaults.keys() == {1, 2}
-        _poke(machine, machine.d.storage._vault_maps[1], 1)  # collateral of vault 1
+        # collateral of vault 1: bits 163-255 of its owner | legs | collateral word
+        _poke(machine, machine.d.storage._vault_map, 1, 1 << 163)
         machine._reads = None
         with pytest.raises(AssertionError, match="vault 1 changed"):
             machine.model_matches_contracts()
@@ -75,7 +76,8 @@ def test_model_matches_contracts__free_balance_changed__fails():
 def test_model_matches_contracts__series_book_changed__fails():
     machine = _run(OPEN_TWO)
     try:
-        _poke(machine, machine.d.storage._series_maps[2], 5)  # open legs of series 5
+        # open legs of series 5, in the pool's book
+        _poke(machine, machine.d.storage._series_maps[2], 5, contract=machine.d.pool)
         machine._reads = None
         with pytest.raises(AssertionError, match="series 5"):
             machine.model_matches_contracts()

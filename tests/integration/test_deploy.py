@@ -36,7 +36,16 @@ def deployed(project, chain, accounts, config, deployer):
 
 def test_deploy__local__every_contract_has_code_and_block(chain, deployed):
     record, _ = deployed
-    expected = {"MockToken", "Oracle", "MarginEngine", "ClearingHouse", "LiquidityPool"}
+    expected = {
+        "MockToken",
+        "SurfaceChecker",
+        "Oracle",
+        "MarginEngine",
+        "Registry",
+        "ClearingHouse",
+        "ClearingHouseView",
+        "LiquidityPool",
+    }
     assert expected <= set(record["contracts"])
     assert "Chainlink:ETH" in record["contracts"]
     for entry in record["contracts"].values():
@@ -52,13 +61,20 @@ def test_deploy__local__contracts_wired_together(project, deployed, config):
     clearing = contracts["ClearingHouse"]
     oracle = project.Oracle.at(addresses["Oracle"])
     engine = project.MarginEngine.at(addresses["MarginEngine"])
+    registry = project.Registry.at(addresses["Registry"])
+    view = project.ClearingHouseView.at(addresses["ClearingHouseView"])
+    pool = project.LiquidityPool.at(addresses["LiquidityPool"])
     assert clearing.pool() == addresses["LiquidityPool"]
     assert clearing.TOKEN() == addresses["MockToken"]
-    assert engine.ORACLE() == addresses["Oracle"]
+    assert clearing.REGISTRY() == addresses["Registry"] == view.REGISTRY() == pool.REGISTRY()
+    assert view.CLEARING_HOUSE() == addresses["ClearingHouse"] == pool.CLEARING_HOUSE()
+    assert engine.ORACLE() == addresses["Oracle"] == clearing.ORACLE()
+    assert oracle.SURFACE_CHECKER() == addresses["SurfaceChecker"]
     assert oracle.is_signer(record["roles"]["oracle_signer"])
-    assert clearing.guardian() == record["roles"]["guardian"]
+    assert registry.guardian() == record["roles"]["guardian"]
+    assert registry.owner() == record["deployer"]
     assert len(record["series_ids"]) == 5 * 2 + 3 * 2
-    series = clearing.series(record["series_ids"][0])
+    series = registry.series(record["series_ids"][0])
     assert series.underlying == ETH and series.expiry in record["expiries"]["ETH"]
 
 
@@ -80,7 +96,9 @@ def test_deploy__local__trader_can_open_and_close_a_straddle(project, accounts, 
     token = project.MockToken.at(record["contracts"]["MockToken"]["address"])
     trader = accounts[config.local_roles["trader"]]
     unit = 10**config.token.decimals
-    call_id, put_id = _atm_pair(clearing, record, strike=3000 * 10**18)
+    registry = project.Registry.at(record["contracts"]["Registry"]["address"])
+    view = project.ClearingHouseView.at(record["contracts"]["ClearingHouseView"]["address"])
+    call_id, put_id = _atm_pair(registry, record, strike=3000 * 10**18)
 
     token.approve(clearing.address, 10_000 * unit, sender=trader)
     clearing.deposit(10_000 * unit, sender=trader)
@@ -90,17 +108,17 @@ def test_deploy__local__trader_can_open_and_close_a_straddle(project, accounts, 
     position_id = receipt.return_value
     equity, initial, maintenance = clearing.health(position_id)
     assert 0 < maintenance <= initial <= equity
-    assert not clearing.is_liquidatable(position_id)
+    assert not view.is_liquidatable(position_id)
 
     clearing.close_position(position_id, 100 * unit, sender=trader)
     assert clearing.health(position_id) == (0, 0, 0)
     assert 0 < clearing.free_balance(trader) <= 10_000 * unit
 
 
-def _atm_pair(clearing, record, strike):
+def _atm_pair(registry, record, strike):
     call_id = put_id = None
     for series_id in record["series_ids"]:
-        series = clearing.series(series_id)
+        series = registry.series(series_id)
         if series.strike == strike and series.expiry == record["expiries"]["ETH"][0]:
             if series.is_call:
                 call_id = series_id

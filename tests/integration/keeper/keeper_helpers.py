@@ -109,6 +109,24 @@ def split(net: devnet.Devnet, ids: list[int], block: int | str) -> tuple[set[int
     return unhealthy, healthy
 
 
+def stored_vault(net: devnet.Devnet, pid: int) -> tuple | None:
+    """(owner, collateral, ((series id, size, entry), ...)) of an open vault as the clearing
+    house stores it (``vault(id)``); None when it is not open."""
+    owner, collateral, legs = net.clearing.functions.vault(pid).call()
+    if not legs:
+        return None
+    return (owner.lower(), collateral, tuple(tuple(leg) for leg in legs))
+
+
+def checkpointed_vault(doc: dict, pid: int) -> tuple | None:
+    """The same figures from a keeper checkpoint (``doc`` = its JSON)."""
+    for p in doc["positions"]:
+        if p["position_id"] == pid:
+            legs = tuple((g["series_id"], g["size"], g["entry_price"]) for g in p["legs"])
+            return (p["owner"].lower(), p["collateral"], legs)
+    return None
+
+
 def liquidated(net: devnet.Devnet, from_block: int) -> list[tuple[int, int]]:
     """(position id, block) of every PositionLiquidated since ``from_block``."""
     return [

@@ -119,3 +119,13 @@ def test_run__metrics_port__serves_prometheus_figures(net, deployment, tmp_path)
         assert "keeper_scan_seconds" in figures and "keeper_candidates" in figures
     finally:
         assert keeper.stop() == 0
+
+
+@pytest.mark.parametrize("name", ["Registry", "ClearingHouseView"])
+def test_run__no_code_at_a_recorded_contract__one_line_error(net, tmp_path, name):
+    record = json.loads(json.dumps(net.record))
+    record["contracts"][name]["address"] = net.roles["trader"]  # an account, not a contract
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(record))
+    result = run_keeper_once("run", "--network", net.node.url, "--deployment", str(path))
+    _assert_one_line_error(result, f"no {name} code at {net.roles['trader']}")

@@ -1,14 +1,19 @@
-"""A crash on a large book: the keeper liquidates exactly the unhealthy vaults, fast."""
+"""A crash on a large book: the keeper liquidates exactly the unhealthy vaults, fast, and
+its index then holds what the clearing house stores for each of them."""
 
 from __future__ import annotations
+
+import json
 
 from keeper_helpers import (
     WAD,
     KeeperProcess,
+    checkpointed_vault,
     interval_mining,
     liquidated,
     seed_puts,
     split,
+    stored_vault,
 )
 
 from keeper import devnet
@@ -56,5 +61,17 @@ def test_keeper__crash_on_2000_vaults__every_unhealthy_liquidated_within_3_block
             "the keeper's own receipts followed",
         )
         assert not keeper.events("reverted")
+
+        # the checkpoint written after the liquidations were indexed: each liquidated vault
+        # (partly: shrunk; wholly: gone) is the contract's own state, from VaultState
+        (path,) = (tmp_path / "keeper" / ".keeper").glob("*.json")
+        last = max(block for _, block in events)
+        keeper.wait_for(
+            lambda: json.loads(path.read_text())["block"] >= last, 20, "the index past them"
+        )
+        doc = json.loads(path.read_text())
+        for pid in sorted(touched):
+            assert checkpointed_vault(doc, pid) == stored_vault(net, pid), pid
+        assert any(checkpointed_vault(doc, pid) for pid in touched)  # some were partial
     finally:
         assert keeper.stop() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -16,8 +17,9 @@ import yaml
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
+from oracle.contract import compile_contract
 from ringfence.oracle_types import underlying_id
-from ringfence.paths import ROOT
+from ringfence.paths import ROOT, contract_path
 
 # anvil's default accounts (mnemonic "test test ... junk"), named by role
 GOVERNANCE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -86,13 +88,22 @@ def transact(w3: Web3, fn, key: str) -> dict:
     return receipt
 
 
+@functools.cache
+def _checker_artifact() -> dict:
+    """The oracle's stateless SurfaceChecker, compiled once per session."""
+    return compile_contract(contract_path("SurfaceChecker.vy"))
+
+
 def deploy_oracle(node: Anvil, artifact: dict, feeds: tuple[str, ...] = ("ETH",)) -> Deployed:
     """Deploy the Oracle as governance, register the keeper as signer, add feeds and one
     expiry 30 days out per feed."""
     w3 = node.w3
     governance = Account.from_key(GOVERNANCE_KEY)
+    checker = _checker_artifact()
+    checker_factory = w3.eth.contract(abi=checker["abi"], bytecode=checker["bytecode"])
+    checker_address = transact(w3, checker_factory.constructor(), GOVERNANCE_KEY)["contractAddress"]
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = transact(w3, factory.constructor(), GOVERNANCE_KEY)
+    receipt = transact(w3, factory.constructor(checker_address), GOVERNANCE_KEY)
     address = receipt["contractAddress"]
     oracle = w3.eth.contract(address=address, abi=artifact["abi"])
     transact(w3, oracle.functions.add_signer(Account.from_key(KEEPER_KEY).address), GOVERNANCE_KEY)

@@ -25,13 +25,25 @@ def held_by_clearing_house(proto, accounts):
     """Sum of the free balances of `accounts`, every vault's collateral and the insurance fund."""
     total = proto.ch.insurance_fund()
     total += sum(proto.ch.free_balance(a) for a in set(accounts))
-    total += sum(proto.ch.position(pid).collateral for pid in range(1, proto.ch.next_position_id()))
+    total += sum(
+        proto.view.position(pid).collateral for pid in range(1, proto.ch.next_position_id())
+    )
     return total
 
 
 def assert_conserved(proto, accounts):
     """SPEC 4.2, exactly: the clearing house holds what its books say, no more, no less."""
     assert proto.token.balanceOf(proto.ch.address) == held_by_clearing_house(proto, accounts)
+
+
+def closing_log(contract):
+    """The event of the last call that emptied a vault (closed, liquidated whole or settled),
+    checking that the empty `VaultState` snapshot follows it."""
+    *_, action, state = contract.get_logs()
+    assert type(state).__name__ == "VaultState"
+    assert state.position_id == action.position_id
+    assert (state.collateral, state.sizes) == (0, [0, 0, 0, 0])
+    return action
 
 
 def event_names(contract):

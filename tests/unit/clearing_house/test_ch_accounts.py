@@ -56,7 +56,7 @@ def test_withdraw__zero__reverts(funded, trader):
 
 def test_withdraw__while_paused__still_allowed(funded, trader):
     with boa.env.prank(funded.guardian):
-        funded.ch.set_paused(True)
+        funded.registry.set_paused(True)
     with boa.env.prank(trader):
         funded.ch.withdraw(1)
     assert funded.ch.free_balance(trader) == funded.units(100_000) - 1
@@ -80,7 +80,7 @@ def fee_token_house(proto):
     """A clearing house whose quote token charges 1 % per transfer."""
     token = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 6)
     ch = clearing_house_deployer().deploy(
-        token.address, proto.engine.address, proto.guardian, 10**18
+        token.address, proto.engine.address, proto.registry.address
     )
     return token, ch
 
@@ -111,7 +111,7 @@ def test_deploy__token_above_18_decimals__reverts(proto):
     token = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 19)
     with boa.reverts("clearing: decimals > 18"):
         clearing_house_deployer().deploy(
-            token.address, proto.engine.address, proto.guardian, 10**18
+            token.address, proto.engine.address, proto.registry.address
         )
 
 
@@ -133,3 +133,13 @@ def test_withdraw__token_reenters_clearing_house__reverts_and_moves_nothing(
     assert "Revert(b'')" in str(failure.value)
     assert ch.free_balance(trader) == 1_000
     assert token.balanceOf(ch.address) == 1_000
+
+
+def test_set_pool__second_time__reverts(proto):
+    with boa.env.prank(proto.governance), boa.reverts("clearing: pool already set"):
+        proto.ch.set_pool(proto.pool.address)
+
+
+def test_set_pool__not_registry_owner__reverts(proto, trader):
+    with boa.env.prank(trader), boa.reverts("clearing: not owner"):
+        proto.ch.set_pool(proto.pool.address)

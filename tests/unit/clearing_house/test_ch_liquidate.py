@@ -2,7 +2,7 @@
 
 import boa
 import pytest
-from ch_helpers import assert_conserved, open_vault, set_spot
+from ch_helpers import assert_conserved, closing_log, open_vault, set_spot
 
 from ringfence.risk_table import ETH, WAD
 
@@ -15,14 +15,14 @@ def short_call(funded, trader):
 
 def _first_unhealthy_spot(proto, pid, start, step):
     spot = start
-    while not proto.ch.is_liquidatable(pid):
+    while not proto.view.is_liquidatable(pid):
         spot += step
         set_spot(proto, spot)
     return spot
 
 
 def test_liquidate__healthy_position__reverts(funded, short_call, liquidator):
-    assert not funded.ch.is_liquidatable(short_call)
+    assert not funded.view.is_liquidatable(short_call)
     with boa.env.prank(liquidator), boa.reverts("clearing: healthy position"):
         funded.ch.liquidate(short_call)
 
@@ -41,14 +41,16 @@ def test_liquidate__just_below_maintenance__partial_leaves_equity_above_im(
     with boa.env.prank(liquidator):
         fraction = funded.ch.liquidate(short_call)
     logs = funded.ch.get_logs()
-    log = logs[-1]
+    log, state = logs[-2], logs[-1]
     assert type(log).__name__ == "PositionLiquidated"
-    changed = [e for e in logs if type(e).__name__ == "CollateralChanged"][-1]
-    assert changed.collateral == funded.ch.position(short_call).collateral
+    # the snapshot is the stored result: an indexer applies it, never recomputes it
+    assert type(state).__name__ == "VaultState"
+    assert state.collateral == funded.view.position(short_call).collateral
+    assert state.sizes[0] == funded.view.position(short_call).legs[0].size
     assert 0 < fraction < WAD and log.fraction == fraction
     equity_after, im_after, _ = funded.ch.health(short_call)
     assert equity_after >= im_after  # SPEC 4.4
-    (leg,) = funded.ch.position(short_call).legs
+    (leg,) = funded.view.position(short_call).legs
     assert -4 * WAD < leg.size < 0
     assert funded.ch.free_balance(liquidator) == log.reward > 0
     assert funded.ch.insurance_fund() == log.insurance_fee > 0
@@ -70,10 +72,10 @@ def test_liquidate__equity_below_penalty__whole_vault_nothing_left(funded, trade
     assert equity > 0
     with boa.env.prank(liquidator):
         assert funded.ch.liquidate(pid) == WAD
-    log = funded.ch.get_logs()[-1]
+    log = closing_log(funded.ch)
     assert log.shortfall == 0
     assert log.reward + log.insurance_fee + log.returned <= equity // 10**12 + 1
-    assert funded.ch.position(pid).collateral == 0
+    assert funded.view.position(pid).collateral == 0
     assert funded.ch.free_balance(trader) == funded.units(98_000) + log.returned
 
 
@@ -84,10 +86,10 @@ def test_liquidate__rest_below_min_size__whole_vault_remainder_to_owner(
     _first_unhealthy_spot(funded, pid, 2000, 10)
     with boa.env.prank(liquidator):
         assert funded.ch.liquidate(pid) == WAD
-    log = funded.ch.get_logs()[-1]
+    log = closing_log(funded.ch)
     assert log.shortfall == 0 and log.returned > 0
     assert funded.ch.free_balance(trader) == funded.units(100_000 - 1) + log.returned
-    assert funded.ch.position(pid).legs == []
+    assert funded.view.position(pid).legs == []
     assert_conserved(funded, [trader, other_trader, liquidator])
 
 
@@ -106,7 +108,7 @@ def test_liquidate__bad_debt__insurance_pays_first_then_pool(
         assert funded.ch.liquidate(pid) == WAD
     logs = funded.ch.get_logs()
     bad = [e for e in logs if type(e).__name__ == "BadDebt"][0]
-    liq = logs[-1]
+    liq = logs[-2]
     assert bad.insurance_paid == funded.units(50)
     assert liq.shortfall > funded.units(500)
     assert bad.pool_loss == liq.shortfall - funded.units(50)
@@ -119,7 +121,7 @@ def test_liquidate__bad_debt__insurance_pays_first_then_pool(
 
 def test_liquidate__stale_oracle__reverts(funded, short_call, liquidator):
     set_spot(funded, 2600)
-    assert funded.ch.is_liquidatable(short_call)
+    assert funded.view.is_liquidatable(short_call)
     funded.oracle.set_stale(ETH, True)
     with boa.env.prank(liquidator), boa.reverts("oracle: stale price"):
         funded.ch.liquidate(short_call)
@@ -132,11 +134,11 @@ def test_liquidate__leaves_other_vaults_and_free_balances_alone(
     bystander = open_vault(funded, trader, [(2000, False, -1)], 1_000)
     neighbour = open_vault(funded, other_trader, [(2000, True, -1)], 5_000)
     set_spot(funded, 2400)
-    before = {p: funded.ch.position(p) for p in (bystander, neighbour)}
+    before = {p: funded.view.position(p) for p in (bystander, neighbour)}
     free_before = (funded.ch.free_balance(trader), funded.ch.free_balance(other_trader))
     with boa.env.prank(liquidator):
         assert funded.ch.liquidate_many([victim, bystander, neighbour]) == 1
-    assert {p: funded.ch.position(p) for p in (bystander, neighbour)} == before
+    assert {p: funded.view.position(p) for p in (bystander, neighbour)} == before
     assert funded.ch.free_balance(other_trader) == free_before[1]
     assert funded.ch.free_balance(trader) == free_before[0]  # the victim had nothing left
 
@@ -144,16 +146,16 @@ def test_liquidate__leaves_other_vaults_and_free_balances_alone(
 def test_liquidate_many__healthy_and_closed_ids__skipped(funded, short_call, liquidator):
     with boa.env.prank(liquidator):
         assert funded.ch.liquidate_many([short_call, 999]) == 0
-    assert funded.ch.position(short_call).collateral == funded.units(1_200)
+    assert funded.view.position(short_call).collateral == funded.units(1_200)
 
 
 def test_liquidate__pod_leg_rounding__remaining_legs_keep_min_size(funded, trader, liquidator):
     pid = open_vault(funded, trader, [(2000, True, -0.0015), (2200, True, 0.0015)], 1)
     set_spot(funded, 2600)
-    if funded.ch.is_liquidatable(pid):
+    if funded.view.is_liquidatable(pid):
         with boa.env.prank(liquidator):
             funded.ch.liquidate(pid)
-        for leg in funded.ch.position(pid).legs:
+        for leg in funded.view.position(pid).legs:
             assert abs(leg.size) >= 10**15
 
 
@@ -165,7 +167,7 @@ def test_liquidate__bad_debt_without_insurance__pool_bears_it_and_pays_reward(
     pool_cash = funded.pool.cash()
     with boa.env.prank(liquidator):
         assert funded.ch.liquidate(pid) == WAD
-    liq = funded.ch.get_logs()[-1]
+    liq = closing_log(funded.ch)
     assert liq.reward > 0 and funded.ch.free_balance(liquidator) == liq.reward
     # the pool received the collateral minus the reward it advanced to the liquidator
     assert funded.pool.cash() == pool_cash + funded.units(300) - liq.reward

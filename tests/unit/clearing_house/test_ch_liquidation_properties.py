@@ -50,7 +50,7 @@ def test_liquidate__random_vault_and_move__invariants_hold(proto, legs, extra, s
         proto.oracle.set_vol(ETH, proto.expiry, vol * WAD // 100)
         equity, im, mm = proto.ch.health(pid)
         if equity >= mm:
-            assert not proto.ch.is_liquidatable(pid)
+            assert not proto.view.is_liquidatable(pid)
             with boa.env.prank(liquidator), boa.reverts("clearing: healthy position"):
                 proto.ch.liquidate(pid)
             return
@@ -60,6 +60,6 @@ def test_liquidate__random_vault_and_move__invariants_hold(proto, legs, extra, s
             equity_after, im_after, _ = proto.ch.health(pid)
             assert equity_after >= im_after
         else:
-            assert proto.ch.position(pid).legs == []
+            assert proto.view.position(pid).legs == []
         assert proto.ch.free_balance(trader) >= free  # loss <= the vault's collateral
         assert_conserved(proto, [trader, liquidator])

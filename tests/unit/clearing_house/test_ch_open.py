@@ -9,17 +9,19 @@ from ringfence.risk_table import ETH, WAD
 
 def _mark(proto, strike, is_call):
     sid = proto.series[(strike, is_call)]
-    terms = strike * WAD | proto.expiry << 128 | int(is_call) << 192
-    spot = proto.oracle.price(ETH)
-    return proto.engine.mark(ETH, terms, spot, proto.ch.risk_word(ETH)), sid
+    rate = proto.registry.risk_params(ETH).rate
+    (mark,) = proto.engine.marks(ETH, [(strike * WAD, proto.expiry, is_call)], rate)
+    return mark, sid
 
 
 def test_open__short_call__debits_free_and_enters_below_mark(funded, trader, other_trader):
     mark, sid = _mark(funded, 2000, True)
     pid = open_vault(funded, trader, [(2000, True, -1)], 1_000)
     logs = [type(e).__name__ for e in funded.ch.get_logs()]
-    assert logs[-2:] == ["PositionOpened", "LegOpened"]
-    pos = funded.ch.position(pid)
+    assert logs[-3:] == ["PositionOpened", "LegOpened", "VaultState"]
+    state = funded.ch.get_logs()[-1]
+    assert state.collateral == funded.units(1_000) and state.sizes == [-WAD, 0, 0, 0]
+    pos = funded.view.position(pid)
     assert pos.owner == trader and pos.underlying == ETH
     assert pos.collateral == funded.units(1_000)
     (leg,) = pos.legs
@@ -29,14 +31,14 @@ def test_open__short_call__debits_free_and_enters_below_mark(funded, trader, oth
     assert equity == funded.units(1_000) * 10**12 - (mark - leg.entry_price)
     assert im == mm * 125 // 100
     assert funded.ch.free_balance(trader) == funded.units(99_000)
-    assert funded.ch.series_net_size(sid) == -WAD
+    assert funded.pool.series_net_size(sid) == -WAD
     assert_conserved(funded, [trader, other_trader])
 
 
 def test_open__long_put__enters_above_mark_and_mm_capped_at_value(funded, trader):
     mark, _ = _mark(funded, 1800, False)
     pid = open_vault(funded, trader, [(1800, False, 2)], 500)
-    (leg,) = funded.ch.position(pid).legs
+    (leg,) = funded.view.position(pid).legs
     assert leg.entry_price > mark
     _, im, mm = funded.ch.health(pid)
     assert mm <= 2 * mark
@@ -48,7 +50,7 @@ def test_open__iron_condor_four_legs__nets_margin_below_sum_of_legs(funded, trad
     _, _, mm_pod = funded.ch.health(pid)
     singles = [open_vault(funded, trader, [leg], 1_000) for leg in legs]
     assert mm_pod < sum(funded.ch.health(p)[2] for p in singles)
-    assert len(funded.ch.position(pid).legs) == 4
+    assert len(funded.view.position(pid).legs) == 4
 
 
 def test_open__ids__never_reused_after_close(funded, trader):
@@ -57,7 +59,7 @@ def test_open__ids__never_reused_after_close(funded, trader):
         funded.ch.close_position(first, funded.units(1_000))
     second = open_vault(funded, trader, [(2000, True, 1)], 500)
     assert second == first + 1
-    assert funded.ch.position(first).owner == "0x" + "00" * 20
+    assert funded.view.position(first).owner == "0x" + "00" * 20
 
 
 @pytest.mark.parametrize(
@@ -89,8 +91,8 @@ def test_open__unlisted_series__reverts(funded, trader):
 def test_open__mixed_underlyings__reverts(funded, trader):
     btc = b"BTC".ljust(32, b"\0")
     with boa.env.prank(funded.governance):
-        funded.ch.set_risk_params(btc, funded.ch.risk_params(ETH))
-        sid = funded.ch.list_series(btc, 30_000 * WAD, funded.expiry, True, 100 * WAD)
+        funded.registry.set_risk_params(btc, funded.registry.risk_params(ETH))
+        sid = funded.registry.list_series(btc, 30_000 * WAD, funded.expiry, True, 100 * WAD)
     legs = [(funded.series[(2000, True)], WAD), (sid, WAD)]
     with boa.env.prank(trader), boa.reverts("clearing: mixed underlyings"):
         funded.ch.open_position(legs, funded.units(1_000), funded.units(1_000))
@@ -124,7 +126,7 @@ def test_open__more_collateral_than_free__reverts(funded, trader):
 
 def test_open__paused__reverts(funded, trader):
     with boa.env.prank(funded.guardian):
-        funded.ch.set_paused(True)
+        funded.registry.set_paused(True)
     with boa.reverts("clearing: paused"):
         open_vault(funded, trader, [(2000, True, 1)], 1_000)
 
@@ -137,9 +139,9 @@ def test_open__stale_oracle__reverts(funded, trader):
 
 def test_open__above_series_cap__reverts(funded, trader):
     with boa.env.prank(funded.governance):
-        funded.ch.set_series_cap(funded.series[(2000, True)], 2 * WAD)
+        funded.registry.set_series_cap(funded.series[(2000, True)], 2 * WAD)
     open_vault(funded, trader, [(2000, True, -2)], 2_000)
-    with boa.reverts("clearing: open interest cap"):
+    with boa.reverts("pool: open interest cap"):
         open_vault(funded, trader, [(2000, True, -1)], 2_000)
     # a trade that reduces the pool's exposure is always allowed
     open_vault(funded, trader, [(2000, True, 1)], 1_000)
@@ -148,26 +150,44 @@ def test_open__above_series_cap__reverts(funded, trader):
 def test_open__above_pool_utilisation__reverts(funded, trader):
     # 10M pool cash x 5 = 50M of strike notional: 30,000 units at 2000 is 60M
     with boa.env.prank(funded.governance):
-        funded.ch.set_series_cap(funded.series[(2000, True)], 10**9 * WAD)
+        funded.registry.set_series_cap(funded.series[(2000, True)], 10**9 * WAD)
     funded.fund(trader, funded.units(100_000_000))
-    with boa.reverts("clearing: pool utilisation"):
+    with boa.reverts("pool: utilisation"):
         open_vault(funded, trader, [(2000, True, 30_000)], 50_000_000)
 
 
 def test_open__after_spot_move__marks_follow_oracle(funded, trader):
     set_spot(funded, 2500)
     pid = open_vault(funded, trader, [(2000, True, 1)], 1_000)
-    (leg,) = funded.ch.position(pid).legs
+    (leg,) = funded.view.position(pid).legs
     assert leg.entry_price > 500 * WAD
 
 
 def test_open__reducing_trade_when_over_utilised__allowed(funded, trader):
     with boa.env.prank(funded.governance):
-        funded.ch.set_series_cap(funded.series[(2000, True)], 10**9 * WAD)
+        funded.registry.set_series_cap(funded.series[(2000, True)], 10**9 * WAD)
     funded.fund(trader, funded.units(100_000_000))
     open_vault(funded, trader, [(2000, True, 20_000)], 40_000_000)  # 40M of 50M allowed
     with boa.env.prank(funded.governance):
-        funded.ch.set_max_utilisation(WAD)  # now 40M locked > 1 x 10M cash
-    with boa.reverts("clearing: pool utilisation"):
+        funded.registry.set_max_utilisation(WAD)  # now 40M locked > 1 x 10M cash
+    with boa.reverts("pool: utilisation"):
         open_vault(funded, trader, [(2200, True, 1)], 1_000)
     open_vault(funded, trader, [(2000, True, -1_000)], 1_000_000)  # reduces exposure
+
+
+def test_open__collateral_above_the_vault_word__reverts(funded, trader):
+    """A vault's collateral shares its storage word with owner and leg count: 93 bits."""
+    too_much = 2**93
+    funded.fund(trader, too_much)
+    with boa.env.prank(trader), boa.reverts("position_store: collateral"):
+        funded.ch.open_position([(funded.series[(2000, True)], 10**18)], too_much, too_much)
+
+
+def test_add_collateral__past_the_vault_word__reverts(funded, trader):
+    pid = open_vault(funded, trader, [(2000, True, 1)], 1_000)
+    funded.fund(trader, 2**93)
+    with boa.env.prank(trader), boa.reverts("position_store: collateral"):
+        funded.ch.add_collateral(pid, 2**93 - funded.units(1_000) + 1)
+    with boa.env.prank(trader):
+        funded.ch.add_collateral(pid, 2**93 - 1 - funded.units(1_000))
+    assert funded.view.position(pid).collateral == 2**93 - 1

@@ -5,7 +5,7 @@ and no sequence of actions creates or destroys a token (SPEC 2, 4.2)."""
 import contextlib
 
 import boa
-from ch_helpers import assert_conserved, open_vault, set_spot
+from ch_helpers import assert_conserved, closing_log, open_vault, set_spot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,13 +14,13 @@ from ringfence.risk_table import ETH, WAD
 
 def test_health__closed_or_unknown_id__zeros(funded):
     assert funded.ch.health(12345) == (0, 0, 0)
-    assert not funded.ch.is_liquidatable(12345)
+    assert not funded.view.is_liquidatable(12345)
 
 
 def test_health_many__matches_health_in_order(funded, trader):
     a = open_vault(funded, trader, [(2000, True, -1)], 1_000)
     b = open_vault(funded, trader, [(1800, False, 1), (2200, True, 1)], 1_000)
-    many = funded.ch.health_many([b, 999, a])
+    many = funded.view.health_many([b, 999, a])
     assert [tuple(h) for h in many] == [funded.ch.health(b), (0, 0, 0), funded.ch.health(a)]
 
 
@@ -45,8 +45,8 @@ def test_pool_liability__sums_traders_unrealised_pnl(funded, trader, other_trade
     total = 0
     for pid in (a, b):
         equity, _, _ = funded.ch.health(pid)
-        total += equity - funded.ch.position(pid).collateral * 10**12
-    assert abs(funded.ch.pool_liability() - total) <= 10  # per-leg WAD rounding only
+        total += equity - funded.view.position(pid).collateral * 10**12
+    assert abs(funded.pool.liability() - total) <= 10  # per-leg WAD rounding only
 
 
 def test_rounding__loss_of_one_wei_wad__costs_one_base_unit(funded, trader):
@@ -54,7 +54,7 @@ def test_rounding__loss_of_one_wei_wad__costs_one_base_unit(funded, trader):
     pid = open_vault(funded, trader, [(2000, True, -1)], 1_000)
     with boa.env.prank(trader):
         pnl = funded.ch.close_position(pid, funded.units(100))
-    paid = funded.units(1_000) - funded.ch.get_logs()[-1].returned
+    paid = funded.units(1_000) - closing_log(funded.ch).returned
     assert paid * 10**12 >= -pnl > (paid - 1) * 10**12
 
 

@@ -1,8 +1,11 @@
 """In-memory fakes of a node for the keeper's unit tests (no chain, no sockets).
 
 :class:`FakeNode` implements :class:`keeper.rpc.Rpc`: blocks with hashes per fork, logs
-served by ``eth_getLogs`` with the node's range/result limits, reorgs, and pluggable
-``eth_call`` / transaction handling for the sender tests.
+served by ``eth_getLogs`` (one address or a list, as the JSON-RPC filter allows) with the
+node's range/result limits, reorgs, and pluggable ``eth_call`` / transaction handling for
+the sender tests. :class:`FakeClearingHouse` answers ``liquidate_many`` / ``settle_many`` at
+the clearing house's address and ``health_many`` only at its view's, as the deployed
+contracts do.
 """
 
 from __future__ import annotations
@@ -96,11 +99,13 @@ class FakeNode:
         if self.max_range is not None and end - start + 1 > self.max_range:
             raise RpcError(-32602, f"block range too large (max {self.max_range})")
         wanted = set(flt.get("topics", [[]])[0] or [])
+        address = flt["address"]
+        addresses = {a.lower() for a in ([address] if isinstance(address, str) else address)}
         out = [
             lg
             for lg in self.logs
             if start <= int(lg["blockNumber"], 16) <= end
-            and lg["address"].lower() == flt["address"].lower()
+            and lg["address"].lower() in addresses
             and (not wanted or lg["topics"][0] in wanted)
         ]
         if self.max_results is not None and len(out) > self.max_results:
@@ -165,18 +170,26 @@ class FakeOracle:
         return "0x" + encode(["uint256"], [value]).hex()
 
 
+#: The fake ClearingHouseView's address unless a test gives one.
+VIEW = "0x" + "5ee0" * 10
+
+
 @dataclass
 class FakeClearingHouse:
-    """The keeper-facing surface of a ClearingHouse plus a mempool, behind a FakeNode.
+    """The keeper-facing surface of a ClearingHouse and its ClearingHouseView plus a
+    mempool, behind a FakeNode.
 
-    ``health[id] = (equity, initial, maintenance)`` (WAD) for open vaults; a vault is
-    liquidatable when equity < maintenance; ``settleable`` ids can be settled. Mining
-    executes pending transactions in nonce order and writes receipts with the real events.
+    ``health[id] = (equity, initial, maintenance)`` (WAD) for open vaults, read with
+    ``health_many`` at ``view``; a vault is liquidatable when equity < maintenance;
+    ``settleable`` ids can be settled. Mining executes pending transactions in nonce order
+    and writes receipts with the real events: the action event, then ``VaultState`` of
+    the emptied vault, as the clearing house logs them.
     """
 
     node: FakeNode
     address: str
     keeper: str
+    view: str = VIEW
     health: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     settleable: set[int] = field(default_factory=set)
     nonce: int = 0  # the keeper account's mined nonce
@@ -210,10 +223,18 @@ class FakeClearingHouse:
 
     # ------------------------------------------------------------------- rpc
 
-    def _decode_call(self, data: str) -> tuple[str, list[int]]:
+    def _decode_call(self, to: str, data: str) -> tuple[str, list[int]]:
+        """(function, ids) of a call to the clearing house or the view; a selector the
+        called contract does not have reverts, like a contract without a fallback."""
         raw = bytes.fromhex(data[2:])
-        for name in ("health_many", "liquidate_many", "settle_many"):
-            if abi.encode_call("IClearingHouse", name, [[]])[:10] == data[:10]:
+        if to.lower() == self.address.lower():
+            functions = [("IClearingHouse", "liquidate_many"), ("IClearingHouse", "settle_many")]
+        elif to.lower() == self.view.lower():
+            functions = [("IClearingHouseView", "health_many")]
+        else:
+            raise RpcError(3, f"execution reverted: no contract at {to}")
+        for interface, name in functions:
+            if abi.encode_call(interface, name, [[]])[:10] == data[:10]:
                 (ids,) = decode(["uint256[]"], raw[4:])
                 return name, list(ids)
         raise RpcError(3, "execution reverted: unknown selector")
@@ -237,7 +258,7 @@ class FakeClearingHouse:
         if self.revert_next_call is not None:
             message, self.revert_next_call = self.revert_next_call, None
             raise RpcError(3, f"execution reverted: {message}")
-        name, ids = self._decode_call(tx["data"])
+        name, ids = self._decode_call(tx["to"], tx["data"])
         if name == "health_many":
             rows = [self.health.get(pid, (0, 0, 0)) for pid in ids]
             return "0x" + encode(["(int256,uint256,uint256)[]"], [rows]).hex()
@@ -245,7 +266,7 @@ class FakeClearingHouse:
         return "0x" + encode(["uint256"], [count]).hex()
 
     def _estimate(self, params: list[Any]) -> str:
-        _, ids = self._decode_call(params[0]["data"])
+        _, ids = self._decode_call(params[0]["to"], params[0]["data"])
         return hex(50_000 + self.gas_per_vault * len(ids))
 
     def _send(self, params: list[Any]) -> str:
@@ -258,7 +279,7 @@ class FakeClearingHouse:
         nonce = d["nonce"]
         if nonce < self.nonce:
             raise RpcError(-32000, "nonce too low")
-        name, ids = self._decode_call("0x" + bytes(d["data"]).hex())
+        name, ids = self._decode_call("0x" + bytes(d["to"]).hex(), "0x" + bytes(d["data"]).hex())
         tx = SentTx(
             tx_hash, nonce, d["maxFeePerGas"], d["maxPriorityFeePerGas"], d["gas"], name, ids
         )
@@ -292,6 +313,7 @@ class FakeClearingHouse:
                 )
                 for pid in done:
                     logs.append(self._event_log(event_name, pid, block, tx.tx_hash, len(logs)))
+                    logs.append(self._event_log("VaultState", pid, block, tx.tx_hash, len(logs)))
             receipt = {
                 "transactionHash": tx.tx_hash,
                 "blockNumber": hex(block),
@@ -313,7 +335,9 @@ class FakeClearingHouse:
         }
         if name == "PositionLiquidated":
             args.update(liquidator=self.keeper, fraction=10**18, reward=1, insurance_fee=1)
-        topics, data = abi.event(name).encode_log(args)
+        if name == "VaultState":  # the vault is gone
+            args = {"position_id": pid, "collateral": 0, "sizes": [0] * 4}
+        topics, data = abi.event(name, "IClearingHouse").encode_log(args)
         return {
             "address": self.address,
             "topics": topics,

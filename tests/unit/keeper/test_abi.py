@@ -15,7 +15,7 @@ def test_stored_abi__equals_the_compiled_interface(name):
 
 
 def test_event__struct_argument__signature_expands_the_tuple():
-    risk = abi.event("RiskParamsSet")
+    risk = abi.event("RiskParamsSet", "IRegistry")
     assert risk.signature == (
         "RiskParamsSet(bytes32,"
         "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,int256,uint256))"
@@ -60,14 +60,56 @@ def test_decode_log__foreign_topic__ignored():
     assert abi.decode_log(log) is None
 
 
-def test_encode_call__health_many__selector_and_result_decoding():
-    data = abi.encode_call("IClearingHouse", "health_many", [[1, 2]])
+def test_encode_call__health_many_of_the_view__selector_and_result_decoding():
+    data = abi.encode_call("IClearingHouseView", "health_many", [[1, 2]])
     assert data[:10] == "0x" + keccak(text="health_many(uint256[])")[:4].hex()
     from eth_abi import encode
 
     raw = encode(["(int256,uint256,uint256)[]"], [[(-1, 2, 3), (4, 5, 6)]])
-    rows = abi.decode_result("IClearingHouse", "health_many", raw)
+    rows = abi.decode_result("IClearingHouseView", "health_many", raw)
     assert rows == [
         {"equity": -1, "initial": 2, "maintenance": 3},
         {"equity": 4, "initial": 5, "maintenance": 6},
     ]
+
+
+def test_keeper_calls__on_the_contract_that_has_them():
+    """health_many moved to the view; the transactions and SCALE stay on the clearing house."""
+    with pytest.raises(KeyError, match="no function health_many"):
+        abi.encode_call("IClearingHouse", "health_many", [[1]])
+    for name in ("liquidate_many", "settle_many"):
+        assert abi.encode_call("IClearingHouse", name, [[1]])[:10] == (
+            "0x" + keccak(text=f"{name}(uint256[])")[:4].hex()
+        )
+    assert abi.encode_call("IClearingHouse", "SCALE", []) == "0x" + keccak(text="SCALE()")[:4].hex()
+
+
+def test_event__bare_name__found_in_the_interface_that_declares_it():
+    assert abi.interface_of("SeriesListed") == "IRegistry"
+    assert abi.interface_of("VaultState") == "IClearingHouse"
+    assert abi.event("SeriesListed") == abi.event("SeriesListed", "IRegistry")
+    assert abi.event("VaultState").signature == "VaultState(uint256,uint256,int256[4])"
+    with pytest.raises(KeyError, match="no interface"):
+        abi.interface_of("CollateralChanged")  # gone: VaultState carries the result
+
+
+def test_decode_log__registry_event__only_with_the_registry_interface():
+    args = {"series_id": 3, "oi_cap": 5 * 10**18}
+    topics, data = abi.event("SeriesCapSet").encode_log(args)
+    log = {"topics": topics, "data": data, "blockNumber": "0x1", "blockHash": "0x0",
+           "logIndex": "0x0"}  # fmt: skip
+
+    assert abi.decode_log(log) is None  # the clearing house declares no SeriesCapSet
+    decoded = abi.decode_log(log, "IRegistry")
+    assert decoded is not None and decoded.args == args
+
+
+def test_decode_log__vault_state__sizes_as_a_list_of_four():
+    args = {"position_id": 4, "collateral": 7, "sizes": [-5, 6, 0, 0]}
+    topics, data = abi.event("VaultState").encode_log(args)
+    log = {"topics": topics, "data": data, "blockNumber": "0x1", "blockHash": "0x0",
+           "logIndex": "0x0"}  # fmt: skip
+
+    decoded = abi.decode_log(log)
+
+    assert decoded is not None and decoded.args == args

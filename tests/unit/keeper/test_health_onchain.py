@@ -23,11 +23,11 @@ SCENARIOS = [(2_000, 8 * 10**17, 0), (1_700, 12 * 10**17, 10), (2_600, 5 * 10**1
 def _book(proto, ids):
     positions, series = [], {}
     for pid in ids:
-        owner, underlying, collateral, legs = proto.ch.position(pid)
+        owner, underlying, collateral, legs = proto.view.position(pid)
         legs = tuple(Leg(*leg) for leg in legs)
         positions.append(Position(pid, owner, "0x" + underlying.hex(), collateral, legs))
         for leg in legs:
-            u, strike, expiry, is_call, cap = proto.ch.series(leg.series_id)
+            u, strike, expiry, is_call, cap = proto.registry.series(leg.series_id)
             series[leg.series_id] = Series(
                 leg.series_id, "0x" + u.hex(), strike, expiry, is_call, cap
             )
@@ -50,7 +50,7 @@ def test_model_health__strategies_on_deployed_contracts__within_1e9_of_health_ma
     ]  # fmt: skip
     with boa.env.prank(trader):
         ids = [proto.ch.open_position(legs, proto.units(2_000), 10**30) for legs in strategies]
-    risk = {U: RiskParams(*proto.ch.risk_params(ETH))}
+    risk = {U: RiskParams(*proto.registry.risk_params(ETH))}
 
     worst = 0.0
     for spot, vol, days in SCENARIOS:
@@ -59,7 +59,7 @@ def test_model_health__strategies_on_deployed_contracts__within_1e9_of_health_ma
         proto.oracle.set_price(ETH, spot * WAD)
         if boa.env.evm.patch.timestamp < proto.expiry:
             proto.oracle.set_vol(ETH, proto.expiry, vol)
-        onchain = proto.ch.health_many(ids)
+        onchain = proto.view.health_many(ids)
         positions, series = _book(proto, ids)
         now = boa.env.evm.patch.timestamp
         live = {sid: x for sid, x in series.items() if x.expiry > now}

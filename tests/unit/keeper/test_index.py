@@ -1,4 +1,5 @@
-"""keeper.index: book from recorded logs, range shrinking, checkpoints, removed logs, reorgs."""
+"""keeper.index: book from recorded logs of the clearing house and the registry, VaultState
+applied as the contract reports it, range shrinking, checkpoints, removed logs, reorgs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from keeper_fakes import FakeNode, generate, load_fixture
 
 from keeper import index as index_module
-from keeper.index import Index, Leg, RiskParams
+from keeper.index import CHECKPOINT_VERSION, Index, Leg, RiskParams
 from keeper.rpc import Chain, RpcError
 
 WAD = 10**18
@@ -24,7 +25,16 @@ def make_node(**kwargs) -> FakeNode:
 
 def make_index(node: FakeNode, **kwargs) -> Index:
     return Index(
-        Chain(node), FIXTURE["clearing_house"], FIXTURE["start_block"], FIXTURE["scale"], **kwargs
+        Chain(node), FIXTURE["clearing_house"], FIXTURE["registry"], FIXTURE["start_block"],
+        **kwargs,
+    )  # fmt: skip
+
+
+def log_at(node: FakeNode, block: int, event: str) -> dict:
+    """The stored log of ``event`` in ``block`` (the first one)."""
+    topic = generate.abi.event(event).topic0
+    return next(
+        lg for lg in node.logs if int(lg["blockNumber"], 16) == block and lg["topics"][0] == topic
     )
 
 
@@ -52,52 +62,97 @@ def test_sync__recorded_logs__rebuilds_the_open_book():
 
     book = idx.book
     assert sorted(book.positions) == [3, 4]
-    assert sorted(book.series) == [1, 2, 3, 4]
+    assert sorted(book.series) == [1, 2, 3, 4]  # series 9 of another registry is not ours
     assert book.series[4].expiry == generate.SHORT_EXPIRY and not book.series[4].is_call
+    assert book.series[3].oi_cap == 500 * WAD  # SeriesCapSet at block 135
     assert book.risk[ETH] == RiskParams(**generate.PARAMS)
-    # 40 % of #3 liquidated: |size| shrinks by ceil(1.5 x 0.4) = 0.6 units;
-    # collateral 500 USDC - loss ceil((50e18 + 1) / 1e12) - reward 3 - fee 3
+    # #3 after the 40 % liquidation and the removal: VaultState's figures, as logged
     p3 = book.positions[3]
     assert p3.legs == (Leg(series_id=2, size=-9 * 10**17, entry_price=180 * WAD),)
-    assert p3.collateral == 500 * USDC - (50 * USDC + 1) - 3 * USDC - 3 * USDC
+    assert p3.collateral == 393_999_999
     p4 = book.positions[4]
     assert p4.collateral == 800 * USDC
     assert [leg.size for leg in p4.legs] == [-WAD // 2, -WAD // 2]
     assert p4.owner == generate.TRADER and p4.underlying == ETH
-    assert idx.logs_applied == 22  # 15 book events + 7 LegOpened; Deposited is filtered out
+    # 6 registry events + 23 clearing-house ones (5 PositionOpened, 7 LegOpened, 11
+    # VaultState); the rest (Deposited, PositionClosed/Liquidated/Settled, GuardianSet,
+    # MaxUtilisationSet, PausedSet) is filtered out by topic, the foreign log by address
+    assert idx.logs_applied == 29
 
 
-def test_sync__partial_liquidation_with_gain__adds_gain_rounded_down():
+def test_sync__one_getlogs_per_range__asks_for_both_contracts():
+    node = make_node()
+    idx = make_index(node, initial_chunk=64, max_chunk=64)
+
+    idx.sync()
+
+    filters = [p[0] for m, p in node.calls if m == "eth_getLogs"]
+    assert len(filters) == 1  # blocks 100..160 fit one range
+    assert filters[0]["address"] == [FIXTURE["clearing_house"], FIXTURE["registry"]]
+    (topics,) = filters[0]["topics"]
+    names = ("SeriesListed", "SeriesCapSet", "RiskParamsSet", "PositionOpened", "LegOpened",
+             "VaultState")  # fmt: skip
+    assert sorted(topics) == sorted(generate.abi.event(n).topic0 for n in names)
+
+
+def test_sync__vault_state__collateral_and_sizes_taken_as_logged():
+    """The index applies VaultState whatever the action event says: no keeper arithmetic
+    (a liquidation's pnl, reward and fee here cannot produce the logged collateral)."""
     node = make_node()
     idx = make_index(node)
     idx.sync(119)
-    extra = generate.encode_history(
+    node.logs = [lg for lg in node.logs if int(lg["blockNumber"], 16) < 120]
+    node.logs += generate.encode_history(
         [
-            (
-                119 + 1,
-                "PositionLiquidated",
-                {
-                    "position_id": 3,
-                    "owner": generate.TRADER,
-                    "liquidator": generate.KEEPER,
-                    "fraction": 10**17,
-                    "pnl": 7 * WAD + 999_999_999_999,
-                    "reward": USDC,
-                    "insurance_fee": USDC,
-                    "returned": 0,
-                    "shortfall": 0,
-                },
-            )
+            (120, "PositionLiquidated", {
+                "position_id": 3, "owner": generate.TRADER, "liquidator": generate.KEEPER,
+                "fraction": 10**17, "pnl": 7 * WAD + 999_999_999_999, "reward": USDC,
+                "insurance_fee": USDC, "returned": 0, "shortfall": 0,
+            }),
+            generate.state(120, 3, 123_456_789, [-1_234_567_890_123_456_789]),
         ]
-    )
-    node.logs = [lg for lg in node.logs if int(lg["blockNumber"], 16) != 120] + extra
+    )  # fmt: skip
 
     idx.sync(120)
 
     p3 = idx.book.positions[3]
-    # ceil(1.5 x 0.1) = 0.15 units closed; gain 7.000000999999 USDC rounds down to 7.000000
-    assert p3.legs[0].size == -(15 * 10**17 - 15 * 10**16)
-    assert p3.collateral == 500 * USDC + 7 * USDC - 2 * USDC
+    assert p3.collateral == 123_456_789
+    assert p3.legs == (Leg(series_id=2, size=-1_234_567_890_123_456_789, entry_price=180 * WAD),)
+
+
+def test_sync__vault_state_all_zero__removes_the_vault_without_its_action_event():
+    node = make_node()
+    idx = make_index(node)
+    idx.sync(129)
+    assert 2 in idx.book.positions
+    node.logs.remove(log_at(node, 130, "PositionClosed"))
+
+    idx.sync(130)
+
+    assert 2 not in idx.book.positions
+
+
+def test_sync__registry_event_logged_by_the_clearing_house__ignored():
+    """An event is taken only from the contract that declares it: a SeriesListed topic at
+    the clearing house's address is not the registry's listing."""
+    node = make_node()
+    forged = generate.encode_history(
+        [(104, "SeriesListed", {"series_id": 7, "underlying": generate.ETH, "strike": WAD,
+                                "expiry": generate.EXPIRY, "is_call": True, "oi_cap": WAD},
+          generate.CLEARING_HOUSE)]
+    )  # fmt: skip
+    node.logs += forged
+    idx = make_index(node)
+
+    idx.sync()
+
+    assert sorted(idx.book.series) == [1, 2, 3, 4]
+    assert idx.logs_applied == 29
+
+
+def test_index__same_address_for_both_contracts__refused():
+    with pytest.raises(ValueError, match="two addresses"):
+        Index(Chain(make_node()), FIXTURE["clearing_house"], FIXTURE["clearing_house"], 100)
 
 
 # ----------------------------------------------------------------- range limits
@@ -124,7 +179,7 @@ def test_sync__node_refuses_wide_ranges__halves_until_accepted_and_builds_same_b
 
 
 def test_sync__too_many_results__shrinks_range():
-    node = make_node(max_results=6)  # block 140 holds 6 book logs
+    node = make_node(max_results=8)  # block 140 holds 8 book logs
     idx = make_index(node, initial_chunk=64, max_chunk=64)
 
     idx.sync()
@@ -210,6 +265,10 @@ def test_checkpoint__restart__resumes_from_saved_block_without_rescan(tmp_path):
     first = make_index(node, checkpoint=path)
     first.sync(125)
     saved = json.loads(path.read_text())
+    assert saved["version"] == CHECKPOINT_VERSION == 2
+    assert (saved["clearing_house"], saved["registry"]) == (
+        FIXTURE["clearing_house"], FIXTURE["registry"]
+    )  # fmt: skip
     assert saved["block"] == 125 and saved["hash"] == node.hash_of(125)
     assert {p["position_id"] for p in saved["positions"]} == {1, 2, 3}
 
@@ -242,13 +301,27 @@ def test_checkpoint__crash_while_writing__keeps_previous_file(tmp_path, monkeypa
     assert [p.name for p in tmp_path.iterdir()] == ["index.json"]
 
 
-def test_checkpoint__written_for_another_contract__refused(tmp_path):
+@pytest.mark.parametrize("other", ["clearing_house", "registry"])
+def test_checkpoint__written_for_another_contract__refused(tmp_path, other):
     path = tmp_path / "index.json"
     idx = make_index(make_node(), checkpoint=path)
     idx.sync(110)
+    addresses = {"clearing_house": FIXTURE["clearing_house"], "registry": FIXTURE["registry"]}
+    addresses[other] = "0x" + "ab" * 20
 
-    with pytest.raises(ValueError, match="another clearing house"):
-        Index(Chain(make_node()), "0x" + "ab" * 20, 100, FIXTURE["scale"], checkpoint=path)
+    with pytest.raises(ValueError, match="another clearing house or registry"):
+        Index(Chain(make_node()), addresses["clearing_house"], addresses["registry"], 100,
+              checkpoint=path)  # fmt: skip
+
+
+def test_checkpoint__version_1__refused_with_what_to_do(tmp_path):
+    """Version 1 held collateral the keeper had recomputed from one contract's logs."""
+    path = tmp_path / "index.json"
+    path.write_text(json.dumps({"version": 1, "address": FIXTURE["clearing_house"]}))
+
+    with pytest.raises(ValueError, match="version 1, this keeper reads 2: delete it") as info:
+        make_index(make_node(), checkpoint=path)
+    assert "\n" not in str(info.value)
 
 
 # ------------------------------------------------------------------ removed logs
@@ -260,14 +333,15 @@ def test_removed_log__undoes_its_block_and_refetches():
     idx = make_index(node)
     idx.sync()
     assert 2 not in idx.book.positions  # closed at block 130
-    closed = next(lg for lg in node.logs if int(lg["blockNumber"], 16) == 130)
-    node.logs.remove(closed)
-    node.extra_removed = [dict(closed, removed=True)]
+    closing = [lg for lg in node.logs if int(lg["blockNumber"], 16) == 130]
+    for lg in closing:
+        node.logs.remove(lg)
+    node.extra_removed = [dict(lg, removed=True) for lg in closing]
     node.head = 136
 
     idx.sync()
 
-    assert idx.removed_logs == 1
+    assert idx.removed_logs == 2  # PositionClosed and its VaultState
     assert idx.block == 136
     p2 = idx.book.positions[2]
     assert [leg.series_id for leg in p2.legs] == [1, 3] and p2.collateral == 300 * USDC
@@ -307,8 +381,8 @@ def test_reorg__head_hash_changed__rewinds_to_common_block_and_reapplies():
     assert idx.book.positions[4].collateral == 900 * USDC
     assert [leg.series_id for leg in idx.book.positions[4].legs] == [1, 2]
     assert 5 not in idx.book.positions
-    # rewound to block 130 (newest remembered block still canonical), not rescanned
-    assert min(start for start, _ in get_logs_ranges(node)) == 131
+    # rewound to block 135 (newest remembered block still canonical), not rescanned
+    assert min(start for start, _ in get_logs_ranges(node)) == 136
 
 
 def test_reorg__after_restart__detected_from_checkpointed_hash(tmp_path):

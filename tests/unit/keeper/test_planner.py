@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from keeper_fakes import FakeClearingHouse, FakeNode
+from keeper_fakes import VIEW, FakeClearingHouse, FakeNode
 
 from keeper.health import Health
 from keeper.planner import (
@@ -103,8 +103,8 @@ def test_shards__every_id__owned_by_exactly_one_instance(shards):
 
 def test_planner__two_shards__split_candidates_and_settlements_by_id_parity():
     h = health([(i, 10.0, 100.0, True, i > 6) for i in range(1, 11)])
-    even = Planner(shard=0, shards=2).plan(h, None, CH)
-    odd = Planner(shard=1, shards=2).plan(h, None, CH)
+    even = Planner(shard=0, shards=2).plan(h, None, VIEW)
+    odd = Planner(shard=1, shards=2).plan(h, None, VIEW)
 
     assert even.candidates == [2, 4, 6] and odd.candidates == [1, 3, 5]
     assert even.settle == [[8, 10]] and odd.settle == [[7, 9]]
@@ -128,11 +128,19 @@ def test_health_many__batches_by_size__one_call_per_batch(clearing):
     clearing.health = {i: (i * WAD, 2 * WAD, 3 * WAD) for i in range(1, 14)}
     chain = Chain(clearing.node)
 
-    out = health_many(chain, CH, list(range(1, 14)), batch=5)
+    out = health_many(chain, VIEW, list(range(1, 14)), batch=5)
 
     assert clearing.node.count("eth_call") == 3
+    assert {p[0]["to"] for m, p in clearing.node.calls if m == "eth_call"} == {VIEW}
     assert out[2].equity == 2 * WAD and out[2].liquidatable
     assert not out[3].liquidatable
+
+
+def test_health_many__at_the_clearing_house__reverts_it_has_moved_to_the_view(clearing):
+    from keeper.rpc import RpcError
+
+    with pytest.raises(RpcError, match="unknown selector"):
+        health_many(Chain(clearing.node), CH, [1], batch=5)
 
 
 def test_planner__model_candidates__only_onchain_unhealthy_ones_confirmed(clearing):
@@ -143,7 +151,7 @@ def test_planner__model_candidates__only_onchain_unhealthy_ones_confirmed(cleari
     }  # 4: closed meanwhile -> (0, 0, 0)
     h = health([(i, 90.0, 100.0, True, False) for i in (1, 2, 3, 4)])
 
-    plan = Planner().plan(h, Chain(clearing.node), CH)
+    plan = Planner().plan(h, Chain(clearing.node), VIEW)
 
     assert plan.candidates == [1, 2, 3, 4]
     assert plan.confirmed == [1, 3]
@@ -156,7 +164,7 @@ def test_planner__many_confirmed__liquidation_batches_sized_to_block_gas(clearin
     h = health([(i, 0.0, 100.0, True, False) for i in range(1, 11)])
     gas = GasModel(liquidate_per_vault=450_000, tx_base=60_000, block_gas_limit=3_000_000)
 
-    plan = Planner(gas).plan(h, Chain(clearing.node), CH)
+    plan = Planner(gas).plan(h, Chain(clearing.node), VIEW)
 
     # floor((3M x 0.75 - 60k) / 450k) = 4 per transaction
     assert plan.liquidate == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
@@ -166,7 +174,7 @@ def test_planner__in_flight_vaults__excluded(clearing):
     clearing.health = {i: (0, 125 * WAD, 100 * WAD) for i in range(1, 5)}
     h = health([(i, 0.0, 100.0, True, i == 4) for i in range(1, 5)])
 
-    plan = Planner().plan(h, Chain(clearing.node), CH, exclude={2, 4})
+    plan = Planner().plan(h, Chain(clearing.node), VIEW, exclude={2, 4})
 
     assert plan.confirmed == [1, 3] and plan.settle == []
 

@@ -33,13 +33,15 @@ def world(tmp_path):
     ch.health = {3: UNHEALTHY, 4: HEALTHY}
 
     def keeper(**options) -> Keeper:
-        config = KeeperConfig(
-            clearing_house=FIXTURE["clearing_house"],
-            oracle=ORACLE,
-            start_block=FIXTURE["start_block"],
-            checkpoint=str(tmp_path / f"index-{options.get('shard', 0)}.json"),
-            **options,
-        )
+        values = {
+            "clearing_house": FIXTURE["clearing_house"],
+            "registry": FIXTURE["registry"],
+            "view": ch.view,
+            "oracle": ORACLE,
+            "start_block": FIXTURE["start_block"],
+            "checkpoint": str(tmp_path / f"index-{options.get('shard', 0)}.json"),
+        }
+        config = KeeperConfig(**{**values, **options})
         return Keeper(config, Chain(node), LocalSigner(account), scale=FIXTURE["scale"])
 
     return node, ch, oracle, keeper
@@ -105,9 +107,16 @@ def test_scan__fixture_vaults__model_agrees_with_the_story(world):
     keeper.index.sync()
 
     market = fetch_market(keeper.chain, ORACLE, keeper.index.book)
-    h = model_book(keeper.index.book, market, keeper.index.scale)
+    h = model_book(keeper.index.book, market, keeper.scale)
     ratio = dict(zip(h.ids.tolist(), h.ratio.tolist(), strict=True))
     assert ratio[3] < 0 < 1.5 < ratio[4]
+
+
+@pytest.mark.parametrize("missing", ["clearing_house", "registry", "view", "oracle"])
+def test_keeper__an_address_missing__refused_naming_it(world, missing):
+    _, _, _, make = world
+    with pytest.raises(ValueError, match=f"address\\(es\\) required: {missing}$"):
+        make(**{missing: ""})
 
 
 def test_keeper__block_gas_limit_zero__read_from_latest_block(world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from eth_utils import keccak
-from keeper_fakes import FakeClearingHouse, FakeNode
+from keeper_fakes import VIEW, FakeClearingHouse, FakeNode
 
 from keeper.rpc import Chain
 from keeper.sender import (
@@ -97,7 +97,7 @@ def clearing(keeper_account):
 
 def make_sender(clearing, account, **kwargs) -> Sender:
     fees = kwargs.pop("fees", FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI))
-    return Sender(Chain(clearing.node), LocalSigner(account), CH, fees, **kwargs)
+    return Sender(Chain(clearing.node), LocalSigner(account), CH, VIEW, fees, **kwargs)
 
 
 def test_submit__unhealthy_vaults__simulated_then_sent_with_gas_estimate(clearing, keeper_account):

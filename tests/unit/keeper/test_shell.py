@@ -26,6 +26,8 @@ from keeper.service import (
 
 ADDRESS_CH = "0x" + "11" * 20
 ADDRESS_ORACLE = "0x" + "22" * 20
+ADDRESS_REGISTRY = "0x" + "33" * 20
+ADDRESS_VIEW = "0x" + "44" * 20
 KEEPER_KEY = "0x" + "ab" * 32
 
 
@@ -34,8 +36,10 @@ def _deployment(tmp_path, **overrides):
         "chain_id": 31_337,
         "block": 7,
         "contracts": {
-            "ClearingHouse": {"address": ADDRESS_CH, "block": 9},
             "Oracle": {"address": ADDRESS_ORACLE, "block": 8},
+            "Registry": {"address": ADDRESS_REGISTRY, "block": 10},
+            "ClearingHouse": {"address": ADDRESS_CH, "block": 11},
+            "ClearingHouseView": {"address": ADDRESS_VIEW, "block": 12},
         },
     }
     doc.update(overrides)
@@ -89,17 +93,44 @@ def test_console_script__installed__prints_help():
 
 def test_load_deployment__record__addresses_chain_and_start_block(tmp_path):
     d = load_deployment(_deployment(tmp_path))
-    assert (d.clearing_house, d.oracle, d.chain_id, d.start_block) == (
-        ADDRESS_CH, ADDRESS_ORACLE, 31_337, 9
+    assert (d.clearing_house, d.registry, d.view, d.oracle) == (
+        ADDRESS_CH, ADDRESS_REGISTRY, ADDRESS_VIEW, ADDRESS_ORACLE
     )  # fmt: skip
+    assert (d.chain_id, d.start_block) == (31_337, 10)  # the registry's block: it came first
+
+
+def test_load_deployment__clearing_house_deployed_first__starts_at_its_block(tmp_path):
+    path = _deployment(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["contracts"]["ClearingHouse"]["block"] = 9
+    path.write_text(json.dumps(doc))
+    assert load_deployment(path).start_block == 9
+
+
+def test_load_deployment__registry_block_unknown__record_block(tmp_path):
+    path = _deployment(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["contracts"]["Registry"]["block"] = None
+    path.write_text(json.dumps(doc))
+    assert load_deployment(path).start_block == 7
 
 
 def test_load_deployment__no_blocks_recorded__starts_at_zero(tmp_path):
-    path = _deployment(
-        tmp_path, block=None, contracts={"ClearingHouse": {"address": ADDRESS_CH, "block": None},
-                                         "Oracle": {"address": ADDRESS_ORACLE}},
-    )  # fmt: skip
+    path = _deployment(tmp_path, block=None)
+    doc = json.loads(path.read_text())
+    for entry in doc["contracts"].values():
+        entry.pop("block")
+    path.write_text(json.dumps(doc))
     assert load_deployment(path).start_block == 0
+
+
+_FOUR = {"ClearingHouse": ADDRESS_CH, "Registry": ADDRESS_REGISTRY,
+         "ClearingHouseView": ADDRESS_VIEW, "Oracle": ADDRESS_ORACLE}  # fmt: skip
+
+
+def _contracts(**changes) -> str:
+    table = {name: {"address": a} for name, a in {**_FOUR, **changes}.items() if a is not None}
+    return json.dumps({"contracts": table})
 
 
 @pytest.mark.parametrize(
@@ -107,9 +138,12 @@ def test_load_deployment__no_blocks_recorded__starts_at_zero(tmp_path):
     [
         (None, "No such file"),
         ("{not json", "not JSON"),
-        ('{"contracts": {}}', "needs ClearingHouse and Oracle"),
-        ('{"contracts": {"ClearingHouse": {"address": "0x12"}, "Oracle": {"address": "0x34"}}}',
-         "bad ClearingHouse address"),
+        ('{"contracts": {}}', "needs ClearingHouse, Registry, ClearingHouseView, Oracle"),
+        (_contracts(Registry=None), "needs ClearingHouse, Registry, ClearingHouseView, Oracle"),
+        (_contracts(ClearingHouseView=None), "needs ClearingHouse, Registry, ClearingHouseView"),
+        (_contracts(ClearingHouse="0x12"), "bad ClearingHouse address"),
+        (_contracts(Registry="0x12"), "bad Registry address"),
+        (_contracts(ClearingHouseView="0xzz" + "0" * 38), "bad ClearingHouseView address"),
     ],
 )  # fmt: skip
 def test_load_deployment__broken_file__one_line_config_error(tmp_path, content, message):
@@ -246,7 +280,11 @@ class RecordingBot:
 def test_bot_wire__startup_and_block_handlers__scan_the_keeper():
     keeper = FlakyKeeper(failures=0)
     keeper.index = SimpleNamespace(block=41)
-    opened = SimpleNamespace(service=SimpleNamespace(keeper=keeper), signer_address="0xabc")
+    config = KeeperConfig(clearing_house=ADDRESS_CH, registry=ADDRESS_REGISTRY,
+                          view=ADDRESS_VIEW, oracle=ADDRESS_ORACLE)  # fmt: skip
+    opened = SimpleNamespace(
+        service=SimpleNamespace(keeper=keeper), config=config, signer_address="0xabc"
+    )
     tasks = keeper_bot.KeeperTasks(lambda: opened)
     fake, blocks = RecordingBot(), object()
 
@@ -255,7 +293,10 @@ def test_bot_wire__startup_and_block_handlers__scan_the_keeper():
     (startup,) = fake.startup
     ((container, on_block),) = fake.blocks
     assert container is blocks
-    assert startup(None) == {"signer": "0xabc", "index_block": 41}
+    assert startup(None) == {
+        "signer": "0xabc", "clearing_house": ADDRESS_CH, "registry": ADDRESS_REGISTRY,
+        "view": ADDRESS_VIEW, "oracle": ADDRESS_ORACLE, "index_block": 41,
+    }  # fmt: skip
     figures = on_block({"number": 12})
     assert keeper.scans == 1 and figures["block"] == keeper.head
 

@@ -39,13 +39,13 @@ def test_deposit__zero__reverts(proto, depositor):
 def test_total_assets__open_trades__count_traders_unrealised_pnl(proto, trader):
     cash = proto.pool.cash()
     _short_call(proto, trader)
-    liability = proto.ch.pool_liability()
+    liability = proto.pool.liability()
     assert liability < 0  # the spread the trader paid through the entry price
     assert proto.pool.totalAssets() == cash + (-liability) // 10**12
     proto.oracle.set_price(ETH, 2300 * WAD)  # the short call loses: the pool gains
     assert proto.pool.totalAssets() > cash + proto.units(1_500)
     proto.oracle.set_price(ETH, 1700 * WAD)  # the short call wins: the pool owes
-    liability = proto.ch.pool_liability()
+    liability = proto.pool.liability()
     assert liability > 0
     assert proto.pool.totalAssets() == cash - (liability + 10**12 - 1) // 10**12
 
@@ -70,7 +70,7 @@ def test_redeem__round_trip__never_returns_more(proto18, depositor):
 
 def test_withdraw__above_free_cash__reverts(proto, trader):
     _short_call(proto, trader, size=100, collateral=30_000)
-    required = proto.ch.required_pool_cash()
+    required = proto.pool.required_cash()
     assert required == proto.units(40_000)  # 200,000 of strike notional / 5
     free = proto.pool.free_cash()
     assert free == proto.pool.cash() - required
@@ -82,9 +82,9 @@ def test_withdraw__above_free_cash__reverts(proto, trader):
     assert proto.pool.cash() == required
 
 
-def test_pay__not_clearing_house__reverts(proto, trader):
+def test_book__not_clearing_house__reverts(proto, trader):
     with boa.env.prank(trader), boa.reverts("pool: not clearing house"):
-        proto.pool.pay(1)
+        proto.pool.book([], 0, 1)
 
 
 def test_total_assets__stale_oracle_with_open_trades__reverts(proto, trader, depositor):
@@ -111,14 +111,20 @@ def test_mint__exact_shares__charges_rounded_up_assets(proto, depositor):
 def test_deploy__asset_not_the_clearing_house_token__reverts(proto):
     other = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 6)
     with boa.reverts("pool: asset mismatch"):
-        pool_deployer().deploy(other.address, proto.ch.address, "X", "X")
+        pool_deployer().deploy(
+            other.address, proto.ch.address, proto.registry.address, proto.engine.address, "X", "X"
+        )
 
 
 @pytest.fixture
 def fee_pool(proto):
     token = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 6)
-    ch = clearing_house_deployer().deploy(token.address, proto.engine.address, proto.guardian, WAD)
-    return token, pool_deployer().deploy(token.address, ch.address, "Fee LP", "fLP")
+    ch = clearing_house_deployer().deploy(
+        token.address, proto.engine.address, proto.registry.address
+    )
+    return token, pool_deployer().deploy(
+        token.address, ch.address, proto.registry.address, proto.engine.address, "Fee LP", "fLP"
+    )
 
 
 def test_deposit__fee_on_transfer_token__reverts(fee_pool, depositor):
@@ -138,7 +144,7 @@ def test_max_redeem__utilised_pool__capped_by_free_cash(proto, trader):
     assert proto.pool.previewRedeem(shares) <= proto.pool.free_cash()
     with boa.env.prank(proto.lp):
         proto.pool.redeem(shares, proto.lp, proto.lp)
-    assert proto.pool.cash() >= proto.ch.required_pool_cash()
+    assert proto.pool.cash() >= proto.pool.required_cash()
 
 
 def test_redeem__above_free_cash__reverts(proto, trader):

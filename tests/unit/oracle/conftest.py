@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import boa
 import pytest
-from oracle_helpers import ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, Relay, now, signer_account
+from oracle_helpers import (
+    ETH,
+    MAX_AGE,
+    SPOT_CAP_BPS,
+    VOL_CAP,
+    OracleDeployer,
+    Relay,
+    now,
+    signer_account,
+)
 
 from ringfence.paths import contract_path
 
@@ -38,7 +47,7 @@ def pusher(signers):
 
 @pytest.fixture(scope="session")
 def oracle_deployer():
-    return boa.load_partial(str(contract_path("Oracle.vy")))
+    return OracleDeployer()
 
 
 @pytest.fixture(scope="session")

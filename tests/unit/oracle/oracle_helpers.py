@@ -7,6 +7,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from ringfence.oracle_types import Report, sign_report, underlying_id
+from ringfence.paths import contract_path
 
 WAD = 10**18
 YEAR = 31_536_000
@@ -94,3 +95,16 @@ class Relay:
         assert accepted == 0
         assert len(reasons) == 1
         return reasons[0]
+
+
+class OracleDeployer:
+    """Deploys ``Oracle.vy`` over a fresh ``SurfaceChecker`` (stateless): both are compiled
+    once, and each oracle gets its own checker, so no deployment outlives the snapshot it
+    was made in (every test runs inside ``boa.env.anchor()``)."""
+
+    def __init__(self):
+        self._oracle = boa.load_partial(str(contract_path("Oracle.vy")))
+        self._checker = boa.load_partial(str(contract_path("SurfaceChecker.vy")))
+
+    def deploy(self):
+        return self._oracle.deploy(self._checker.deploy().address)

@@ -8,9 +8,7 @@ import boa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from oracle_helpers import ETH, Relay, now, signer_account, spot_report
-
-from ringfence.paths import contract_path
+from oracle_helpers import ETH, OracleDeployer, Relay, now, signer_account, spot_report
 
 WAD = 10**18
 MAX_AGE = 600
@@ -24,7 +22,7 @@ _DEPLOYER = []
 def _oracle_deployer():
     """Compile once per session; every example deploys a fresh oracle from it."""
     if not _DEPLOYER:
-        _DEPLOYER.append(boa.load_partial(str(contract_path("Oracle.vy"))))
+        _DEPLOYER.append(OracleDeployer())
     return _DEPLOYER[0]
 
 
