@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +103,11 @@ class BacktestConfig:
     raw: dict  # the merged document, for the report
 
     def with_paths(self, paths: int) -> BacktestConfig:
-        from dataclasses import replace
-
         if paths < 1:
             raise BacktestConfigError(f"paths: must be >= 1, got {paths}")
         return replace(self, paths=paths, raw={**self.raw, "paths": paths})
 
     def with_seed(self, seed: int) -> BacktestConfig:
-        from dataclasses import replace
-
         return replace(self, seed=seed, raw={**self.raw, "seed": seed})
 
 
