@@ -1,10 +1,11 @@
 """The standard book: the strategies every backtest run margins, one unit each.
 
-Strikes are chosen by delta on the start surface -- Black-Scholes delta at the smile's vol at
-that strike (what the contract computes for a leg) -- and rounded to a cent, so every start
-(calm, stressed) has its own strikes. "ATM" is the 50-delta call strike, which is also the
--50-delta put strike (put delta = call delta - 1); "25-delta" and "10-delta" are the OTM
-strikes whose call delta is +0.25 / +0.10 or whose put delta is -0.25 / -0.10.
+Strikes are chosen on the start surface and rounded to a cent, so every start (calm,
+stressed) has its own strikes. "ATM" is at the money forward, K = F = S e^{r tau} (the
+crypto convention: ATM vol is quoted at the forward). "25-delta" and "10-delta" are the OTM
+strikes whose Black-Scholes delta, at the smile's vol at that strike (what the contract
+computes for a leg), is +0.25 / +0.10 for calls and -0.25 / -0.10 for puts (a put's delta is
+its call's minus 1, so the 25-delta put is the strike of the 0.75-delta call).
 
 - **Naked shorts** (18): short 1 call and short 1 put at ATM, 25-delta and 10-delta, at 7,
   30 and 90 days.
@@ -32,7 +33,7 @@ DAY = 86_400
 TENORS_DAYS = (7, 30, 90)  # the expiries of the book, days from the start
 EXPIRY_SECONDS = tuple(d * DAY for d in TENORS_DAYS)
 POD, NEAR = TENORS_DAYS.index(30), TENORS_DAYS.index(7)
-ATM, D25, D10 = 0.50, 0.25, 0.10
+ATM, D25, D10 = None, 0.25, 0.10  # ATM is chosen by forward, the wings by delta
 DELTA_LABEL = {ATM: "ATM", D25: "25d", D10: "10d"}
 STRIKE_TICK = 0.01  # strikes are listed to the cent
 
@@ -86,12 +87,15 @@ def build_book(start: StartState) -> list[Strategy]:
     strikes = {
         (i, _call_delta(d, c)): strike_for_delta(start, i, _call_delta(d, c))
         for i in range(len(TENORS_DAYS))
-        for d in (ATM, D25, D10)
+        for d in (D25, D10)
         for c in (True, False)
     }
+    for i in range(len(TENORS_DAYS)):
+        strikes[(i, ATM)] = round(round(start.forward(i) / STRIKE_TICK) * STRIKE_TICK, 2)
 
-    def leg(i: int, d: float, is_call: bool, size: float) -> Leg:
-        return Leg(i, strikes[(i, _call_delta(d, is_call))], is_call, size)
+    def leg(i: int, d: float | None, is_call: bool, size: float) -> Leg:
+        key = ATM if d is ATM else _call_delta(d, is_call)
+        return Leg(i, strikes[(i, key)], is_call, size)
 
     book: list[Strategy] = []
     for i, days in enumerate(TENORS_DAYS):
