@@ -84,3 +84,25 @@ def test_contract_margin__parameters_out_of_the_contracts_bounds__contract_error
 def test_contract_margin__unknown_underlying__contract_error(params):
     with pytest.raises(ContractError, match="no risk.BTC section"):
         ContractMargin(params, "BTC")
+
+
+def test_requirements__flat_smile__same_margin_as_risk_table(params):
+    # Two independent wirings of today's contracts: risk_table (oracle mock, flat vol) and
+    # this adapter (real oracle, a flat raw-SVI smile pushed by signed reports).
+    from ringfence.deploy_config import RiskConfig
+    from ringfence.risk_table import DEFAULT_PARAMS, STRATEGIES, compute_rows
+    from ringfence.tools.backtest.book import Leg, Strategy
+    from ringfence.tools.backtest.market import StartState
+
+    flat = StartState("flat", 2000.0, 0.0, (30 * 86_400,), (0.8,), (0.0,), (0.0,), 0.5, 0.8, "calm")
+    margin = ContractMargin(replace(params, risk={"ETH": RiskConfig(**DEFAULT_PARAMS)}), "ETH")
+    book = [
+        Strategy(name, name, "pod", tuple(Leg(0, float(k), c, float(s)) for k, c, s in legs))
+        for name, legs in STRATEGIES
+    ]
+    expected = {row["strategy"]: row for row in compute_rows()}
+    for strategy, req in zip(book, margin.requirements(book, flat), strict=True):
+        row = expected[strategy.key]
+        assert req.mm == pytest.approx(row["rf_mm"], rel=1e-9, abs=1e-9)
+        assert req.im == pytest.approx(row["rf_im"], rel=1e-9, abs=1e-9)
+        assert req.value == pytest.approx(row["value"], rel=1e-9, abs=1e-9)
