@@ -1,0 +1,1 @@
+"""Stand-alone tools on the Ringfence contracts and models: ``python -m ringfence.tools.<name>``."""
