@@ -52,6 +52,7 @@ def __init__(oracle: address, underlying: bytes32, description: String[64]):
 def decimals() -> uint8:
     """
     @notice 18: answers are WAD (1e18 = 1.0 quote per unit).
+    @return uint8 The decimals of the answer, 18.
     """
     return DECIMALS
 
@@ -61,6 +62,7 @@ def decimals() -> uint8:
 def description() -> String[64]:
     """
     @notice The label given at deployment.
+    @return String[64] The label, e.g. "ETH / USD".
     """
     return _DESCRIPTION
 
@@ -70,6 +72,7 @@ def description() -> String[64]:
 def version() -> uint256:
     """
     @notice Adapter version, 1.
+    @return uint256 The version, 1.
     """
     return VERSION
 
@@ -81,6 +84,12 @@ def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
     @notice The current spot: (roundId = the feed's update counter, answer =
             spot WAD, startedAt = updatedAt = observation time (unix s),
             answeredInRound = roundId).
+    @return uint80 roundId: the oracle's spot round id (its count of spot
+            aggregations).
+    @return int256 answer: the spot, WAD quote per unit.
+    @return uint256 startedAt: the spot's freshness time, unix seconds.
+    @return uint256 updatedAt: the same time as startedAt, unix seconds.
+    @return uint80 answeredInRound: equal to roundId.
     @dev Reverts when the feed is stale or has no value (fails closed).
     """
     return self._latest()
@@ -93,6 +102,13 @@ def getRoundData(
 ) -> (uint80, int256, uint256, uint256, uint80):
     """
     @notice The latest round when `_roundId` is its id.
+    @param _roundId The round id asked for; only the latest one answers.
+    @return uint80 roundId: the oracle's spot round id (its count of spot
+            aggregations).
+    @return int256 answer: the spot, WAD quote per unit.
+    @return uint256 startedAt: the spot's freshness time, unix seconds.
+    @return uint256 updatedAt: the same time as startedAt, unix seconds.
+    @return uint80 answeredInRound: equal to roundId.
     @dev Reverts "chainlink: no data present" for any other round id, and
          like `latestRoundData` when the feed is stale.
     """

@@ -182,6 +182,8 @@ def book(
 def cash() -> uint256:
     """
     @notice Quote tokens the pool holds, base units.
+    @return uint256 The pool's quote-token balance, base units of the quote
+            token.
     """
     return staticcall _TOKEN.balanceOf(self)
 
@@ -192,6 +194,8 @@ def free_cash() -> uint256:
     """
     @notice Cash above what the utilisation limit requires, base units: the
             most LPs may take out now.
+    @return uint256 cash - required_cash (at least 0), base units of the
+            quote token.
     """
     return self._free_cash()
 
@@ -238,6 +242,7 @@ def totalAssets() -> uint256:
     """
     @notice NAV, base units: cash - traders' unrealised P&L (a liability
             rounded up, a receivable rounded down), at least 0.
+    @return uint256 The NAV, base units of the quote token.
     """
     return self._total_assets()
 
@@ -247,6 +252,9 @@ def totalAssets() -> uint256:
 def convertToShares(assets: uint256) -> uint256:
     """
     @notice Shares for `assets` base units, rounded down.
+    @param assets Base units of the quote token.
+    @return uint256 Shares, base units of the share token (the quote
+            token's decimals), rounded down.
     """
     return self._to_shares(assets, False)
 
@@ -256,6 +264,8 @@ def convertToShares(assets: uint256) -> uint256:
 def convertToAssets(shares: uint256) -> uint256:
     """
     @notice Base units for `shares`, rounded down.
+    @param shares Base units of the share token.
+    @return uint256 Base units of the quote token, rounded down.
     """
     return self._to_assets(shares, False)
 
@@ -265,6 +275,8 @@ def convertToAssets(shares: uint256) -> uint256:
 def maxDeposit(receiver: address) -> uint256:
     """
     @notice No deposit limit.
+    @param receiver Any address (ignored).
+    @return uint256 max_value(uint256), base units of the quote token.
     """
     return max_value(uint256)
 
@@ -274,6 +286,9 @@ def maxDeposit(receiver: address) -> uint256:
 def previewDeposit(assets: uint256) -> uint256:
     """
     @notice Shares a deposit of `assets` base units mints now.
+    @param assets Base units of the quote token.
+    @return uint256 Shares minted, base units of the share token, rounded
+            down.
     """
     return self._to_shares(assets, False)
 
@@ -283,6 +298,10 @@ def previewDeposit(assets: uint256) -> uint256:
 def deposit(assets: uint256, receiver: address) -> uint256:
     """
     @notice Deposit `assets` base units, minting shares (rounded down) to `receiver`.
+    @param assets Base units of the quote token pulled from the caller
+           (needs an allowance; a fee-on-transfer token is rejected).
+    @param receiver Account credited with the shares.
+    @return uint256 Shares minted, base units of the share token.
     @dev Reverts on 0 shares or a stale oracle.
     """
     shares: uint256 = self._to_shares(assets, False)
@@ -300,6 +319,8 @@ def deposit(assets: uint256, receiver: address) -> uint256:
 def maxMint(receiver: address) -> uint256:
     """
     @notice No mint limit.
+    @param receiver Any address (ignored).
+    @return uint256 max_value(uint256), base units of the share token.
     """
     return max_value(uint256)
 
@@ -309,6 +330,8 @@ def maxMint(receiver: address) -> uint256:
 def previewMint(shares: uint256) -> uint256:
     """
     @notice Base units minting `shares` costs now, rounded up.
+    @param shares Base units of the share token.
+    @return uint256 Base units of the quote token, rounded up.
     """
     return self._to_assets(shares, True)
 
@@ -318,6 +341,11 @@ def previewMint(shares: uint256) -> uint256:
 def mint(shares: uint256, receiver: address) -> uint256:
     """
     @notice Mint exactly `shares` to `receiver` for base units rounded up.
+    @param shares Base units of the share token to mint.
+    @param receiver Account credited with the shares.
+    @return uint256 Base units of the quote token pulled from the caller
+            (needs an allowance; a fee-on-transfer token is rejected).
+    @dev Reverts on 0 assets or a stale oracle.
     """
     assets: uint256 = self._to_assets(shares, True)
     assert assets > 0, "pool: zero assets"
@@ -335,6 +363,9 @@ def maxWithdraw(owner: address) -> uint256:
     """
     @notice Base units `owner` can withdraw now: their shares' value, capped
             by the free cash.
+    @param owner Share holder.
+    @return uint256 min(value of `owner`'s shares rounded down, free_cash),
+            base units of the quote token.
     """
     return min(
         self._to_assets(erc4626.erc20.balanceOf[owner], False),
@@ -347,6 +378,8 @@ def maxWithdraw(owner: address) -> uint256:
 def previewWithdraw(assets: uint256) -> uint256:
     """
     @notice Shares burnt to withdraw `assets` base units, rounded up.
+    @param assets Base units of the quote token.
+    @return uint256 Shares burnt, base units of the share token, rounded up.
     """
     return self._to_shares(assets, True)
 
@@ -357,6 +390,12 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     """
     @notice Withdraw `assets` base units to `receiver`, burning `owner`'s
             shares (rounded up).
+    @param assets Base units of the quote token sent to `receiver`; at most
+           the free cash.
+    @param receiver Account receiving the quote tokens.
+    @param owner Holder whose shares are burnt; a caller other than `owner`
+           spends its share allowance.
+    @return uint256 Shares burnt, base units of the share token.
     @dev Reverts above the free cash or on a stale oracle.
     """
     assert assets <= self._free_cash(), "pool: utilisation"
@@ -370,6 +409,10 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
 def maxRedeem(owner: address) -> uint256:
     """
     @notice Shares `owner` can redeem now (capped by the free cash).
+    @param owner Share holder.
+    @return uint256 All of `owner`'s shares, or the shares worth the free
+            cash (rounded down) when theirs are worth more; base units of the
+            share token.
     """
     shares: uint256 = erc4626.erc20.balanceOf[owner]
     free: uint256 = self._free_cash()
@@ -383,6 +426,8 @@ def maxRedeem(owner: address) -> uint256:
 def previewRedeem(shares: uint256) -> uint256:
     """
     @notice Base units redeeming `shares` pays now, rounded down.
+    @param shares Base units of the share token.
+    @return uint256 Base units of the quote token, rounded down.
     """
     return self._to_assets(shares, False)
 
@@ -392,7 +437,12 @@ def previewRedeem(shares: uint256) -> uint256:
 def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     """
     @notice Redeem `owner`'s `shares` for base units (rounded down) to `receiver`.
-    @dev Reverts above the free cash or on a stale oracle.
+    @param shares Base units of the share token burnt from `owner`.
+    @param receiver Account receiving the quote tokens.
+    @param owner Holder whose shares are burnt; a caller other than `owner`
+           spends its share allowance.
+    @return uint256 Base units of the quote token sent to `receiver`.
+    @dev Reverts on 0 assets, above the free cash or on a stale oracle.
     """
     assets: uint256 = self._to_assets(shares, False)
     assert assets > 0, "pool: zero assets"

@@ -262,6 +262,9 @@ def submit(
 def price(underlying: bytes32) -> uint256:
     """
     @notice Current spot of `underlying`, WAD quote per unit.
+    @param underlying Feed id (ASCII symbol right-padded with zeros).
+    @return uint256 The spot, WAD quote per unit: the median of the fresh
+            reports of >= quorum signers at the last aggregation.
     @dev Reverts "oracle: unknown feed", "oracle: no price", or
          "oracle: stale price" when block.timestamp - observed_at > max_age
          (age == max_age is still fresh).
@@ -282,8 +285,10 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     @notice Implied volatility at `strike` for `expiry` from the expiry's SVI
             smile: sqrt(w(ln(strike / forward)) / tau), tau = (expiry -
             observation time) / year. Annualised WAD (1e18 = 100 %).
+    @param underlying Feed id.
     @param strike WAD quote per unit, in [1, 1e30].
     @param expiry A listed expiry, unix seconds.
+    @return uint256 The implied vol, annualised WAD (1e18 = 100 %).
     @dev Reverts "oracle: unknown feed", "oracle: unlisted expiry",
          "oracle: no surface", "oracle: stale vol" (age > max_age), or
          "oracle: strike out of range".
@@ -323,6 +328,9 @@ def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
             aggregation of >= quorum fresh spot reports observed at or after
             the expiry (with quorum 1: the first accepted spot at or after it).
             0 until then; never changes afterwards.
+    @param underlying Feed id.
+    @param expiry An expiry, unix seconds.
+    @return uint256 The settlement spot, WAD quote per unit; 0 while not fixed.
     """
     return self._settlement[underlying][expiry]
 
@@ -333,6 +341,9 @@ def last_update(underlying: bytes32) -> uint256:
     """
     @notice Freshness time (unix s) of the current spot value; 0 if none.
             Never reverts, so a keeper can tell "stale" from "unhealthy".
+    @param underlying Feed id.
+    @return uint256 The spot's freshness time (the quorum-th newest
+            observation behind it), unix seconds; 0 when there is no spot.
     """
     return (self._spot[underlying] >> SPOT_TIME_SHIFT) & TIME_MASK
 
@@ -343,6 +354,10 @@ def spot(underlying: bytes32) -> IRingfenceOracle.Spot:
     """
     @notice The stored spot aggregate (price WAD, observed_at unix s, round id)
             without any freshness check; all zero when none.
+    @param underlying Feed id.
+    @return IRingfenceOracle.Spot Price (WAD quote per unit), observed_at
+            (freshness time, unix seconds) and round_id (number of spot
+            aggregations so far); all zero when there is no spot.
     """
     word: uint256 = self._spot[underlying]
     return IRingfenceOracle.Spot(
@@ -359,6 +374,12 @@ def surface(underlying: bytes32, expiry: uint256) -> IRingfenceOracle.Surface:
     @notice The stored surface of (`underlying`, `expiry`) without any
             freshness check: forward WAD, raw SVI WAD, the chosen report's
             observation time, the aggregate's freshness time, ATM vol WAD.
+    @param underlying Feed id.
+    @param expiry An expiry, unix seconds.
+    @return IRingfenceOracle.Surface Forward (WAD quote per unit), raw SVI
+            a, b, rho, m, sigma (WAD), svi_observed_at and observed_at (unix
+            seconds), atm_vol (annualised WAD); all zero when no surface has
+            been aggregated.
     """
     words: Packed = self._surface[underlying][expiry]
     observed_at: uint256 = (words.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
@@ -378,6 +399,10 @@ def surface(underlying: bytes32, expiry: uint256) -> IRingfenceOracle.Surface:
 def atm_vol(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice At-the-money (strike == forward) vol of the surface, annualised WAD.
+    @param underlying Feed id.
+    @param expiry A listed expiry, unix seconds.
+    @return uint256 The ATM vol of the aggregated surface, annualised WAD
+            (1e18 = 100 %).
     @dev Fails closed like `vol`.
     """
     max_age: uint256 = self._listed_max_age(underlying)
@@ -391,6 +416,10 @@ def is_fresh(underlying: bytes32, expiry: uint256) -> bool:
     """
     @notice Whether `price` (expiry 0) or `vol` (a listed expiry) would read
             without reverting for staleness right now.
+    @param underlying Feed id.
+    @param expiry 0 for the spot, else a listed expiry (unix seconds).
+    @return bool True when the value exists and its age <= max_age; False
+            for an unknown feed, an unlisted expiry or no value yet.
     """
     word: uint256 = self._spot[underlying]
     max_age: uint256 = (word >> MAX_AGE_SHIFT) & MAX_AGE_MASK
@@ -415,6 +444,10 @@ def feed(underlying: bytes32) -> IRingfenceOracle.FeedConfig:
     """
     @notice Governance parameters of a feed: listed, max_age (s), spot cap
             (bps), vol cap (WAD vol points), description.
+    @param underlying Feed id.
+    @return IRingfenceOracle.FeedConfig listed, max_age (seconds),
+            spot_cap_bps (bps), vol_cap (WAD vol points, 1e16 = 1 vol
+            point), description; all zero when never added.
     """
     return self._feeds[underlying]
 
@@ -424,6 +457,8 @@ def feed(underlying: bytes32) -> IRingfenceOracle.FeedConfig:
 def feed_ids() -> DynArray[bytes32, MAX_FEEDS]:
     """
     @notice Every feed id ever added, in order of addition.
+    @return DynArray[bytes32, 32] Feed ids (ASCII symbols right-padded with
+            zeros).
     """
     return self._feed_ids
 
@@ -433,6 +468,9 @@ def feed_ids() -> DynArray[bytes32, MAX_FEEDS]:
 def expiries(underlying: bytes32) -> DynArray[uint256, MAX_EXPIRIES]:
     """
     @notice The listed expiries of a feed (unix s), in order of listing.
+    @param underlying Feed id.
+    @return DynArray[uint256, 16] The listed expiries, unix seconds
+            (delisted ones removed).
     """
     return self._expiries[underlying]
 
@@ -442,6 +480,7 @@ def expiries(underlying: bytes32) -> DynArray[uint256, MAX_EXPIRIES]:
 def signers() -> DynArray[address, MAX_SIGNERS]:
     """
     @notice The registered signers, in order of registration.
+    @return DynArray[address, 16] Signer addresses (removed ones excluded).
     """
     return self._signers
 
@@ -452,6 +491,9 @@ def fresh_report_count(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice How many registered signers have a fresh (age <= max_age) report
             for (`underlying`, `expiry`); expiry 0 = spot.
+    @param underlying Feed id.
+    @param expiry 0 for spot reports, else an expiry (unix seconds).
+    @return uint256 Number of registered signers, at most 16.
     """
     max_age: uint256 = self._feeds[underlying].max_age
     count: uint256 = 0
@@ -471,6 +513,12 @@ def signer_report(
     """
     @notice `signer`'s latest accepted report for (`underlying`, `expiry`);
             its observed_at is the time a new report must exceed.
+    @param signer Any address (a removed signer's last reports stay readable).
+    @param underlying Feed id.
+    @param expiry 0 for the spot report, else an expiry (unix seconds).
+    @return IRingfenceOracle.SignerReport price (spot or forward, WAD quote
+            per unit), raw SVI a, b, rho, m, sigma (WAD; 0 for spot) and
+            observed_at (unix seconds); all zero when none.
     """
     out: IRingfenceOracle.SignerReport = empty(IRingfenceOracle.SignerReport)
     if expiry == 0:
@@ -492,6 +540,9 @@ def signer_report(
 def report_digest(report: IRingfenceOracle.Report) -> bytes32:
     """
     @notice The EIP-712 digest a signer signs for `report` on this deployment.
+    @param report The report (fields as in `submit`).
+    @return bytes32 The EIP-712 typed-data hash (domain "Ringfence Oracle",
+            version "1", this chain and this contract).
     """
     return self._digest(report)
 
@@ -503,6 +554,7 @@ def report_digest(report: IRingfenceOracle.Report) -> bytes32:
 def add_signer(signer: address):
     """
     @notice Register `signer` (at most 16). Governance only.
+    @param signer The signer's address; not empty and not yet registered.
     """
     ownable._check_owner()
     assert signer != empty(address), "oracle: zero signer"
@@ -518,6 +570,7 @@ def remove_signer(signer: address):
     """
     @notice Deregister `signer`; its reports stop counting from the next
             aggregation. Governance only.
+    @param signer A registered signer.
     @dev Reverts "oracle: quorum above signers" when fewer signers than the
          quorum would remain: lower the quorum (or add a signer) first.
     """
@@ -538,6 +591,7 @@ def set_quorum(new_quorum: uint256):
     """
     @notice Minimum number of distinct fresh signers behind a value, in
             [1, signer count]. Governance only.
+    @param new_quorum Number of distinct signers, in [1, signer count].
     """
     ownable._check_owner()
     assert new_quorum >= 1 and new_quorum <= len(
@@ -600,6 +654,12 @@ def set_feed_params(
     """
     @notice Change a feed's max_age (s), spot cap (bps) and vol cap (WAD vol
             points), within the bounds of `add_feed`. Governance only.
+    @param underlying A listed feed id.
+    @param max_age Seconds, in [60, 86_400]; age == max_age is fresh.
+    @param spot_cap_bps Max spot move per report vs the current fresh value,
+           basis points, in [1, 10_000].
+    @param vol_cap Max ATM-vol move per report vs the current fresh surface,
+           WAD vol points (1e16 = 1 vol point), in [1e15, 5e18].
     """
     ownable._check_owner()
     assert self._feeds[underlying].listed, "oracle: unknown feed"
@@ -621,6 +681,8 @@ def list_expiry(underlying: bytes32, expiry: uint256):
     """
     @notice List `expiry` (unix s, in the future and at most 10 years out)
             for surfaces and settlement; at most 16 per feed. Governance only.
+    @param underlying A listed feed id.
+    @param expiry Unix seconds, in (now, now + 10 years]; not already listed.
     """
     ownable._check_owner()
     assert self._feeds[underlying].listed, "oracle: unknown feed"
@@ -645,6 +707,8 @@ def delist_expiry(underlying: bytes32, expiry: uint256):
     @notice Delist `expiry`: no more surface reports, `vol` reverts, and it is
             no longer settled (a settlement price already fixed stays).
             Governance only.
+    @param underlying Feed id.
+    @param expiry A listed expiry, unix seconds.
     """
     ownable._check_owner()
     shape: uint256 = self._surface[underlying][expiry].shape

@@ -131,6 +131,7 @@ def list_series(
     @param underlying A configured underlying.
     @param strike WAD quote per unit, in (0, 1e30].
     @param expiry Unix seconds, in the future.
+    @param is_call True for a call, False for a put.
     @param oi_cap Largest |traders' net size| in the series, WAD units: the
            exposure the pool may carry on it.
     @return uint256 The series id (from 1).

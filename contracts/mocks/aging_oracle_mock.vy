@@ -37,6 +37,8 @@ def __init__(max_age: uint256):
 def set_price(underlying: bytes32, price: uint256):
     """
     @notice Set the spot of `underlying` (WAD, > 0), observed now.
+    @param underlying Feed id.
+    @param price Spot, WAD quote per unit; > 0.
     """
     assert price > 0, "oracle_mock: zero price"
     self._spot[underlying] = price
@@ -47,6 +49,9 @@ def set_price(underlying: bytes32, price: uint256):
 def set_vol(underlying: bytes32, expiry: uint256, vol: uint256):
     """
     @notice Set the ATM implied vol of (`underlying`, `expiry`), WAD.
+    @param underlying Feed id.
+    @param expiry Unix seconds.
+    @param vol ATM vol, annualised WAD (1e18 = 100 %); 0 unsets it.
     """
     self._atm_vol[underlying][expiry] = vol
 
@@ -57,6 +62,10 @@ def set_strike_vol(
 ):
     """
     @notice Override the vol of one strike (WAD); 0 falls back to the ATM vol.
+    @param underlying Feed id.
+    @param expiry Unix seconds.
+    @param strike WAD quote per unit.
+    @param vol Annualised WAD (1e18 = 100 %); 0 clears the override.
     """
     self._strike_vol[underlying][expiry][strike] = vol
 
@@ -65,6 +74,11 @@ def set_strike_vol(
 def set_settlement_price(underlying: bytes32, expiry: uint256, price: uint256):
     """
     @notice Fix the settlement spot of (`underlying`, `expiry`), WAD, once.
+    @param underlying Feed id.
+    @param expiry Unix seconds, at or before now.
+    @param price Settlement spot, WAD quote per unit.
+    @dev Reverts "oracle_mock: not expired" before `expiry` and
+         "oracle_mock: already fixed" once a non-zero price is set.
     """
     assert expiry <= block.timestamp, "oracle_mock: not expired"
     assert (
@@ -78,6 +92,8 @@ def set_settlement_price(underlying: bytes32, expiry: uint256, price: uint256):
 def price(underlying: bytes32) -> uint256:
     """
     @notice Spot of `underlying`, WAD; reverts when unset or older than max_age.
+    @param underlying Feed id.
+    @return uint256 The spot, WAD quote per unit.
     """
     self._check_fresh(underlying)
     return self._spot[underlying]
@@ -88,6 +104,13 @@ def price(underlying: bytes32) -> uint256:
 def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     """
     @notice Vol of (`underlying`, `strike`, `expiry`), WAD; reverts when stale.
+    @param underlying Feed id.
+    @param strike WAD quote per unit.
+    @param expiry Unix seconds.
+    @return uint256 The strike's override if set, else the ATM vol;
+            annualised WAD (1e18 = 100 %).
+    @dev Reverts "oracle: stale price" when the spot is unset or older than
+         max_age, "oracle: stale vol" when neither vol is set.
     """
     self._check_fresh(underlying)
     v: uint256 = self._strike_vol[underlying][expiry][strike]
@@ -102,6 +125,9 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
 def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice Settlement spot for `expiry`, WAD; 0 until fixed.
+    @param underlying Feed id.
+    @param expiry Unix seconds.
+    @return uint256 The settlement spot, WAD quote per unit; 0 until fixed.
     """
     return self._settlement[underlying][expiry]
 
@@ -111,6 +137,8 @@ def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
 def last_update(underlying: bytes32) -> uint256:
     """
     @notice Timestamp of the last `set_price` of `underlying`.
+    @param underlying Feed id.
+    @return uint256 Unix seconds; 0 when never set.
     """
     return self._updated[underlying]
 

@@ -39,6 +39,9 @@ def __init__(decimals_: uint8):
 def set_mode(fee_enabled: bool, fail: bool):
     """
     @notice Switch the transfer fee and the "return False" failure mode.
+    @param fee_enabled True to burn 1 % (rounded down) of every transfer.
+    @param fail True to make `transfer` and `transferFrom` return False
+           without moving anything.
     """
     self.fee_enabled = fee_enabled
     self.fail = fail
@@ -48,6 +51,7 @@ def set_mode(fee_enabled: bool, fail: bool):
 def set_reenter(target: address):
     """
     @notice Make every transfer call `target.withdraw(1)` first (empty: off).
+    @param target The contract called back; the empty address turns it off.
     """
     self.reenter = target
 
@@ -56,6 +60,8 @@ def set_reenter(target: address):
 def mint(to: address, amount: uint256):
     """
     @notice Create `amount` base units for `to`. Open: test only.
+    @param to Receiver of the new tokens.
+    @param amount Base units.
     """
     self.balanceOf[to] += amount
     self.totalSupply += amount
@@ -66,6 +72,9 @@ def mint(to: address, amount: uint256):
 def approve(spender: address, amount: uint256) -> bool:
     """
     @notice Allow `spender` to move `amount` base units of the caller's.
+    @param spender The account allowed to spend.
+    @param amount Base units (replaces the previous allowance).
+    @return bool Always True.
     """
     self.allowance[msg.sender][spender] = amount
     log IERC20.Approval(owner=msg.sender, spender=spender, value=amount)
@@ -76,6 +85,9 @@ def approve(spender: address, amount: uint256) -> bool:
 def transfer(receiver: address, amount: uint256) -> bool:
     """
     @notice Send `amount`; the receiver gets 1 % less while the fee is on.
+    @param receiver The account credited.
+    @param amount Base units debited from the caller.
+    @return bool False in failure mode (nothing moves), else True.
     """
     return self._move(msg.sender, receiver, amount)
 
@@ -84,6 +96,11 @@ def transfer(receiver: address, amount: uint256) -> bool:
 def transferFrom(sender: address, receiver: address, amount: uint256) -> bool:
     """
     @notice Move `amount` of `sender`'s under allowance; 1 % fee while on.
+    @param sender The account debited; the caller spends its allowance.
+    @param receiver The account credited.
+    @param amount Base units debited from `sender`.
+    @return bool False in failure mode (nothing moves, no allowance spent),
+            else True.
     """
     if self.fail:
         return False

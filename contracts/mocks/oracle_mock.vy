@@ -24,6 +24,9 @@ _settlement: HashMap[bytes32, HashMap[uint256, uint256]]
 def set_price(underlying: bytes32, price: uint256):
     """
     @notice Set the spot of `underlying`, WAD quote per unit; stamps `last_update`.
+    @param underlying Feed id.
+    @param price WAD quote per unit, below 2**255 (0 makes `price` revert);
+           the stale flag is kept.
     """
     assert price < STALE_BIT, "oracle_mock: price too large"
     self._spot[underlying] = price | (self._spot[underlying] & STALE_BIT)
@@ -34,6 +37,9 @@ def set_price(underlying: bytes32, price: uint256):
 def set_vol(underlying: bytes32, expiry: uint256, vol: uint256):
     """
     @notice Set the flat implied vol of (`underlying`, `expiry`), annualised WAD.
+    @param underlying Feed id.
+    @param expiry Unix seconds.
+    @param vol Annualised WAD (1e18 = 100 %); 0 makes `vol` revert.
     """
     self._vol[underlying][expiry] = vol
 
@@ -42,6 +48,9 @@ def set_vol(underlying: bytes32, expiry: uint256, vol: uint256):
 def set_settlement_price(underlying: bytes32, expiry: uint256, price: uint256):
     """
     @notice Fix the settlement spot of (`underlying`, `expiry`), WAD.
+    @param underlying Feed id.
+    @param expiry Unix seconds.
+    @param price Settlement spot, WAD quote per unit (may be overwritten).
     """
     self._settlement[underlying][expiry] = price
 
@@ -50,6 +59,8 @@ def set_settlement_price(underlying: bytes32, expiry: uint256, price: uint256):
 def set_stale(underlying: bytes32, stale: bool):
     """
     @notice Make `price` and `vol` of `underlying` revert (or read again).
+    @param underlying Feed id.
+    @param stale True to make reads revert, False to restore them.
     """
     word: uint256 = self._spot[underlying] & (STALE_BIT - 1)
     if stale:
@@ -62,6 +73,8 @@ def set_stale(underlying: bytes32, stale: bool):
 def price(underlying: bytes32) -> uint256:
     """
     @notice Spot of `underlying`, WAD; reverts "oracle: stale price" when stale or unset.
+    @param underlying Feed id.
+    @return uint256 The spot, WAD quote per unit.
     """
     p: uint256 = self._spot[underlying]
     assert p != 0 and p < STALE_BIT, "oracle: stale price"
@@ -73,6 +86,12 @@ def price(underlying: bytes32) -> uint256:
 def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
     """
     @notice Flat vol of (`underlying`, `expiry`), WAD; reverts when stale or unset.
+    @param underlying Feed id.
+    @param strike WAD quote per unit; ignored (the vol is flat).
+    @param expiry Unix seconds.
+    @return uint256 The vol, annualised WAD (1e18 = 100 %).
+    @dev Reverts "oracle: stale price" when stale, "oracle: stale vol" when
+         the vol is unset.
     """
     assert self._spot[underlying] < STALE_BIT, "oracle: stale price"
     v: uint256 = self._vol[underlying][expiry]
@@ -85,6 +104,9 @@ def vol(underlying: bytes32, strike: uint256, expiry: uint256) -> uint256:
 def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
     """
     @notice Settlement spot for `expiry`, WAD; 0 until set.
+    @param underlying Feed id.
+    @param expiry Unix seconds.
+    @return uint256 The settlement spot, WAD quote per unit; 0 until set.
     """
     return self._settlement[underlying][expiry]
 
@@ -94,5 +116,7 @@ def settlement_price(underlying: bytes32, expiry: uint256) -> uint256:
 def last_update(underlying: bytes32) -> uint256:
     """
     @notice Timestamp of the last `set_price` of `underlying`.
+    @param underlying Feed id.
+    @return uint256 Unix seconds; 0 when never set.
     """
     return self._updated[underlying]

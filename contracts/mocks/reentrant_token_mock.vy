@@ -55,6 +55,8 @@ def __init__(name_: String[25], symbol_: String[5], decimals_: uint8):
 def mint(to: address, amount: uint256):
     """
     @notice Create `amount` base units for `to`. Open to anyone: test only.
+    @param to Receiver of the new tokens.
+    @param amount Base units, at most 1e30.
     """
     assert amount <= MAX_MINT, "reentrant_token: mint too large"
     erc20._mint(to, amount)
@@ -65,6 +67,11 @@ def arm(trigger: address, target: address, payload: Bytes[MAX_CALLDATA]):
     """
     @notice Whenever `trigger` moves tokens, first call `target` with
             `payload` (empty target: off).
+    @param trigger The caller of `transfer` / `transferFrom` that sets off
+           the callback (e.g. the clearing house).
+    @param target The contract called back; the empty address disarms
+           `trigger`.
+    @param payload Calldata of the callback, at most 1,024 bytes.
     """
     self.target[trigger] = target
     self.payload[trigger] = payload
@@ -74,6 +81,9 @@ def arm(trigger: address, target: address, payload: Bytes[MAX_CALLDATA]):
 def transfer(to: address, amount: uint256) -> bool:
     """
     @notice ERC-20 transfer, after the callback.
+    @param to The account credited.
+    @param amount Base units debited from the caller.
+    @return bool Always True (reverts on an insufficient balance).
     """
     self._callback()
     erc20._transfer(msg.sender, to, amount)
@@ -84,6 +94,11 @@ def transfer(to: address, amount: uint256) -> bool:
 def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     """
     @notice ERC-20 transferFrom, after the callback.
+    @param owner The account debited; the caller spends its allowance.
+    @param to The account credited.
+    @param amount Base units debited from `owner`.
+    @return bool Always True (reverts on an insufficient balance or
+            allowance).
     """
     self._callback()
     erc20._spend_allowance(owner, msg.sender, amount)

@@ -35,10 +35,9 @@ import boa
 from eth_account import Account
 from eth_utils import keccak
 
-from ringfence.bench._real_oracle import oracle_deployer
 from ringfence.deploy_config import DeployConfig
 from ringfence.oracle_types import Report, sign_report
-from ringfence.risk_table import ETH, WAD, deploy_core, list_and_seed
+from ringfence.risk_table import ETH, WAD, deploy_core, deploy_real_oracle, list_and_seed
 from ringfence.tools.backtest.book import Strategy, series_of
 from ringfence.tools.backtest.market import StartState
 
@@ -103,7 +102,7 @@ class ContractMargin:
         self._signer = Account.from_key(keccak(text=SIGNER_SEED))
 
         def make_oracle(_expiry: int):
-            oracle = oracle_deployer().deploy()
+            oracle = deploy_real_oracle()
             oracle.add_signer(self._signer.address)
             oracle.add_feed(ETH, feed.max_age, feed.spot_cap_bps, feed.vol_cap, feed.description)
             return oracle
@@ -156,7 +155,7 @@ class ContractMargin:
                 ids = {}
                 with boa.env.prank(proto.governance):
                     for i, strike, is_call in series_of(book):
-                        ids[(i, strike, is_call)] = proto.ch.list_series(
+                        ids[(i, strike, is_call)] = proto.registry.list_series(
                             ETH, to_wad(strike), expiries[i], is_call, OI_CAP
                         )
             except boa.BoaError as error:
@@ -185,13 +184,11 @@ class ContractMargin:
         with boa.env.prank(self.trader):
             pid = proto.ch.open_position(legs, collateral, collateral)
         equity, im, mm = proto.ch.health(pid)
-        word = proto.ch.risk_word(ETH)
-        spot = to_wad(start.spot)
-        marks = []
-        for leg in strategy.legs:
-            expiry = listed.expiries[leg.expiry]
-            terms = to_wad(leg.strike) | expiry << 128 | int(leg.is_call) << 192
-            marks.append(proto.engine.mark(ETH, terms, spot, word) / WAD)
+        terms = [
+            (to_wad(leg.strike), listed.expiries[leg.expiry], leg.is_call) for leg in strategy.legs
+        ]
+        rate = proto.registry.risk_params(ETH).rate
+        marks = [m / WAD for m in proto.engine.marks(ETH, terms, rate)]
         cost = collateral * 10 ** (18 - proto.decimals) - equity
         value = sum(leg.size * m for leg, m in zip(strategy.legs, marks, strict=True))
         return Requirement(mm / WAD, im / WAD, value, cost / WAD, mm, im, cost, tuple(marks))

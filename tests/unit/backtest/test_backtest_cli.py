@@ -121,7 +121,7 @@ def test_cli__params_file_with_unknown_risk_key__one_line(capsys, tmp_path):
 
 def test_cli__parameters_the_contract_refuses__one_line(capsys, tmp_path):
     argv = ["--params", PARAMS, "--set-risk", "spot_shock=0.9", "--quick", "--out", str(tmp_path)]
-    _one_line_error(capsys, argv, "margin: spot_shock")
+    _one_line_error(capsys, argv, "risk_params: spot_shock")
 
 
 def test_cli__help__exit_zero(capsys):

@@ -77,7 +77,7 @@ def test_requirements__equity_at_im__opens_one_base_unit_less__reverts(margin, s
 def test_contract_margin__parameters_out_of_the_contracts_bounds__contract_error(params):
     risk = replace(params.risk["ETH"], spot_shock=9 * 10**17)
     bad = replace(params, risk={"ETH": risk})
-    with pytest.raises(ContractError, match="margin: spot_shock"):
+    with pytest.raises(ContractError, match="risk_params: spot_shock"):
         ContractMargin(bad, "ETH")
 
 
