@@ -11,7 +11,9 @@
      at 1e36 (logarithm, exponentials, d-numerators, densities, CDFs), 1e18 for
      d1/d2, and money at 1e27 ("wei x 1e9") until the single final rounding.
      Every `unsafe_*` operation carries a comment bounding its operands over the
-     domain checked on entry.
+     domain checked on entry. The domain is total for every state the oracle can
+     report (docs/math.md 1.1): spot and strike in [1, 1e30] wei at any ratio, any
+     vol, tau <= 10 years; only the rate stays governance-bounded.
 """
 
 # ---------------------------------------------------------------- constants
@@ -22,14 +24,23 @@ E36: constant(int256) = 10**36
 UE36: constant(uint256) = 10**36
 YEAR: constant(uint256) = 31_536_000
 
-# Domain (SPEC 3.1).
-MIN_PRICE: constant(uint256) = 10**12
+# Domain (docs/math.md 1.1): reverts outside these bounds only.
+MIN_PRICE: constant(uint256) = 1
 MAX_PRICE: constant(uint256) = 10**30
-MAX_MONEYNESS: constant(uint256) = 100
 MAX_TAU: constant(uint256) = 10 * YEAR
-MAX_VOL: constant(uint256) = 10 * 10**18
 MIN_RATE: constant(int256) = -(10**17)
 MAX_RATE: constant(int256) = 10**18
+# Inside strike/spot in [1/100, 100] the logarithm needs no wide reduction; beyond it
+# `_ln_wide36` reduces by powers of two first.
+MAX_MONEYNESS: constant(uint256) = 100
+# Up to vol 10.0 no total-variance test is made (the pre-extension domain, unchanged).
+MAX_VOL: constant(uint256) = 10 * 10**18
+# Total vol sigma sqrt(tau) at 1e50 at or above which the option is at its
+# infinite-variance limit: sigma sqrt(tau) >= 64 and |ln(S/K) + r tau| <= 80 put
+# d1 >= 30.7 and d2 <= -30.7, far past both cuts below, so the kernel itself would
+# return exactly the limit there. Any vol >= 1e36 is past it for every tau >= 1 s.
+W50_LIMIT: constant(uint256) = 64 * 10**50
+VOL_LIMIT: constant(uint256) = 10**36
 
 # ln(2), ln(5/4), ln(3/4) and 1/sqrt(2 pi), rounded to 1e36.
 LN2: constant(int256) = 693_147_180_559_945_309_417_232_121_458_176_568
@@ -118,17 +129,21 @@ def _price_and_greeks(
 ) -> (int256, int256, int256, int256, int256):
     """
     @dev Price and Greeks of a European option under Black-Scholes (no dividends).
+         Total domain (docs/math.md 1.1): the same closed form everywhere, with a
+         power-of-two reduction of the logarithm beyond strike/spot 1/100..100, and the
+         exact infinite-variance limit once sigma sqrt(tau) >= 64.
     @param is_call True for a call, False for a put.
-    @param spot Spot, WAD quote per unit, in [1e12, 1e30].
-    @param strike Strike, WAD quote per unit, in [1e12, 1e30]; strike/spot in [1/100, 100].
+    @param spot Spot, WAD quote per unit, in [1, 1e30] wei.
+    @param strike Strike, WAD quote per unit, in [1, 1e30] wei; any strike/spot.
     @param tau Seconds to expiry (year = 31_536_000 s), at most 10 years.
-    @param vol Annualised volatility, WAD, at most 10.0.
+    @param vol Annualised volatility, WAD, any uint256.
     @param rate Annualised continuously-compounded rate, WAD, in [-0.1, 1.0].
     @return (price, delta, gamma, vega, theta), all WAD: price in quote; delta;
             gamma = N'(d1) / (S sigma sqrt(tau)); vega per 1.0 of vol; theta = dV/dt
             per year. `tau == 0` or `vol == 0`: discounted-forward intrinsic value,
             step delta (half at the money-forward), zero gamma and vega, and the
             sigma -> 0 limit of theta (-r K e^{-r tau} for an in-the-money call).
+            sigma sqrt(tau) >= 64: the sigma -> infinity limit (`_vol_limit`).
     """
     assert (
         spot >= MIN_PRICE and spot <= MAX_PRICE
@@ -136,49 +151,65 @@ def _price_and_greeks(
     assert (
         strike >= MIN_PRICE and strike <= MAX_PRICE
     ), "black_scholes: strike out of range"
-    # strike, spot <= 1e30 (checked above), so x100 cannot overflow.
-    assert (
-        unsafe_mul(strike, MAX_MONEYNESS) >= spot
-        and unsafe_mul(spot, MAX_MONEYNESS) >= strike
-    ), "black_scholes: strike/spot out of range"
     assert tau <= MAX_TAU, "black_scholes: tau out of range"
-    assert vol <= MAX_VOL, "black_scholes: vol out of range"
     assert (
         rate >= MIN_RATE and rate <= MAX_RATE
     ), "black_scholes: rate out of range"
 
-    s: int256 = convert(spot, int256)
-    t: int256 = convert(tau, int256)
-
-    # S / K at 1e36, in [1e34, 1e38]: spot * 1e36 <= 1e66.
+    # S / K at 1e36, in [1e6, 1e66]: spot * 1e36 <= 1e66.
     q: uint256 = unsafe_div(unsafe_mul(spot, UE36), strike)
     # r tau at 1e36: |rate| <= 1e18, tau <= 3.2e8, so |product| <= 3.2e44.
     rt: int256 = unsafe_div(
-        unsafe_mul(unsafe_mul(rate, t), WAD), convert(YEAR, int256)
+        unsafe_mul(unsafe_mul(rate, convert(tau, int256)), WAD),
+        convert(YEAR, int256),
     )
-    # ln(S / (K e^{-r tau})) at 1e36, |.| <= 1.5e37; its sign says which side of the
-    # money-forward the spot is, exactly when S == K (ln is then exactly 0).
-    base: int256 = unsafe_add(self._ln_ratio36(spot, strike, q), rt)
+    # ln(S / (K e^{-r tau})) at 1e36, |.| <= 8e37 (|ln| <= 69.1e36, |rt| <= 10e36); its
+    # sign says which side of the money-forward the spot is, exactly when S == K (ln is
+    # then exactly 0). strike, spot <= 1e30, so x100 cannot overflow.
     # Discount factor e^{-r tau} at 1e36, in [e^-10, e^1] (exactly 1 without carry).
     disc: uint256 = UE36
     if rt != 0:
         disc = self._exp36(-rt)
+    base: int256 = 0
+    # S / (K e^{-r tau}) at 1e36 for the density of d2: floor(q * 1e36 / disc) <= 2.2e70
+    # (disc >= 4.5e31).
+    fwd: uint256 = 0
+    if (
+        unsafe_mul(strike, MAX_MONEYNESS) >= spot
+        and unsafe_mul(spot, MAX_MONEYNESS) >= strike
+    ):
+        base = unsafe_add(self._ln_ratio36(spot, strike, q), rt)
+        # q <= 1e38, times 1e36 <= 1e74.
+        fwd = unsafe_div(unsafe_mul(q, UE36), disc)
+    else:
+        base = unsafe_add(self._ln_wide36(spot, strike), rt)
+        # The same floor without the q * 1e36 product (q <= 1e66): q = (q // disc) disc
+        # + q % disc, q // disc <= 2.2e34 and q % disc < 2.8e36, each times 1e36 < 2.9e72.
+        fwd = unsafe_add(
+            unsafe_mul(unsafe_div(q, disc), UE36),
+            unsafe_div(unsafe_mul(q % disc, UE36), disc),
+        )
     # K e^{-r tau} in wei x 1e9 ("money at 1e27"): K <= 1e30, disc <= 2.8e36.
     kd: int256 = convert(unsafe_div(unsafe_mul(strike, disc), 10**27), int256)
     # S at 1e27: spot <= 1e30.
-    s27: int256 = unsafe_mul(s, 10**9)
+    s27: int256 = unsafe_mul(convert(spot, int256), 10**9)
 
     if tau == 0 or vol == 0:
         return self._intrinsic(is_call, s27, kd, base, rate)
-    # sqrt(tau / year) at 1e32: tau * 1e64 <= 3.2e72.
+    # sqrt(tau / year) at 1e32, in [1.7e28, 3.2e32]: tau * 1e64 <= 3.2e72.
     sq: uint256 = isqrt(unsafe_div(unsafe_mul(tau, 10**64), YEAR))
-    # sigma sqrt(tau) at 1e50: vol <= 1e19, sq <= 3.2e32.
-    s50: int256 = convert(unsafe_mul(vol, sq), int256)
-    # sigma^2 tau / 2 at 1e36: vol^2 <= 1e38, times tau <= 3.2e46.
+    # Past the checks below sigma sqrt(tau) < 64 and tau >= 1 s, so vol < 64 / 1.7e-4 <
+    # 3.6e23 in what follows.
+    if vol > MAX_VOL:
+        # vol < 1e36 and sq <= 3.2e32: vol * sq < 3.2e68.
+        if vol >= VOL_LIMIT or unsafe_mul(vol, sq) >= W50_LIMIT:
+            return self._vol_limit(is_call, s27, kd, rate)
+    s50: int256 = convert(unsafe_mul(vol, sq), int256)  # vol * sq < 6.4e51
+    # sigma^2 tau / 2 at 1e36, < 2.1e39: vol^2 tau = (vol sq)^2 year / 1e64 < 1.3e47.
     hv: int256 = convert(
         unsafe_div(unsafe_mul(unsafe_mul(vol, vol), tau), 2 * YEAR), int256
     )
-    # d1, d2 at 1e18: |numerator| <= 5.2e38, times 1e32 <= 5.2e70; s50 >= 1.7e28.
+    # d1, d2 at 1e18: |numerator| <= 2.2e39, times 1e32 <= 2.2e71; s50 >= 1.7e28.
     d1: int256 = unsafe_div(unsafe_mul(unsafe_add(base, hv), 10**32), s50)
     d2: int256 = unsafe_div(unsafe_mul(unsafe_sub(base, hv), 10**32), s50)
 
@@ -188,9 +219,8 @@ def _price_and_greeks(
         # |d1| < 1.27e19, so d1^2 < 1.6e38.
         e1 = self._exp36(-unsafe_div(unsafe_mul(d1, d1), 2))
     # e^{-d2^2/2} = e^{-d1^2/2} * S / (K e^{-r tau}), exactly: no second exponential.
-    # q <= 1e38, times 1e36 <= 1e74; disc >= 4.5e31.
-    fwd: uint256 = unsafe_div(unsafe_mul(q, UE36), disc)
-    # Checked: e1 * fwd is e^{-d2^2/2} * 1e72 <= 1e72 up to rounding.
+    # Checked: e1 * fwd is e^{-d2^2/2} * 1e72 <= 1e72 up to rounding (e1 within a unit
+    # plus 2e-19 of its value, fwd <= 2.2e70: below 1.1e72).
     e2: uint256 = e1 * fwd // UE36
 
     # Lower tails N(-|d|) at 1e36, then N(d1), N(d2).
@@ -213,8 +243,8 @@ def _price_and_greeks(
         ),
         int256,
     )
-    # S phi sigma / (2 sqrt(tau)): pdf * vol * 1e14 <= 4e68; / sq at 1e36 <= 2.3e40;
-    # times spot <= 2.3e70.
+    # S phi sigma / (2 sqrt(tau)): pdf * vol * 1e14 <= 4e35 * 3.6e23 * 1e14 = 1.5e73;
+    # / sq (>= 1.7e28) at 1e36 <= 8.5e44; times spot <= 8.5e74.
     decay: int256 = convert(
         unsafe_div(
             unsafe_mul(
@@ -303,9 +333,77 @@ def _intrinsic(
 
 @internal
 @pure
+def _vol_limit(
+    is_call: bool, s27: int256, kd: int256, rate: int256
+) -> (int256, int256, int256, int256, int256):
+    """
+    @dev sigma sqrt(tau) >= 64: the sigma -> infinity limit, N(d1) = 1 and N(d2) = 0.
+         Call: price S, delta 1, theta 0; put: price K e^{-r tau}, delta 0, theta
+         r K e^{-r tau}; gamma and vega 0. These are the values (to the wei, with the
+         same roundings) the full kernel returns there, since both |d| exceed 30.7;
+         they differ from the exact ones by less than N(-30.7) < 1e-206 relative.
+    @param s27 Spot at 1e27 (wei x 1e9).
+    @param kd K e^{-r tau} at 1e27.
+    @param rate Annualised rate, WAD.
+    """
+    if is_call:
+        # s27 <= 1e39.
+        return unsafe_div(s27, 10**9), WAD, 0, 0, 0
+    # |rate| <= 1e18 and kd <= 2.8e39: product <= 2.8e57.
+    return unsafe_div(kd, 10**9), 0, 0, 0, unsafe_div(
+        unsafe_div(unsafe_mul(rate, kd), WAD), 10**9
+    )
+
+
+@internal
+@pure
+def _ln_wide36(a: uint256, b: uint256) -> int256:
+    """
+    @dev ln(a / b) at 1e36 for any a, b in [1, 1e30] (a / b in [1e-30, 1e30]). Exact
+         power-of-two reduction on the integers: with lo <= hi the two inputs, k =
+         floor(log2(hi / lo)) in [0, 99] by a binary search on lo << k <= hi, so that
+         hi / (lo << k) is in [1, 2); then ln(hi / lo) = k ln2 + `_ln_ratio36` of that
+         pair (lo << k <= hi <= 1e30, inside its bounds) and ln(a / b) = +-ln(hi / lo).
+         Absolute error < 1e-34 + k * 5e-37 < 1.5e-34.
+    """
+    lo: uint256 = b
+    hi: uint256 = a
+    if a < b:
+        lo = a
+        hi = b
+    # lo <= 1e30 < 2^100 and every tested shift k + j <= 127: lo << (k + j) < 2^227.
+    k: uint256 = 0
+    if lo << 64 <= hi:
+        k = 64
+    if lo << unsafe_add(k, 32) <= hi:
+        k = unsafe_add(k, 32)  # k <= 96
+    if lo << unsafe_add(k, 16) <= hi:
+        k = unsafe_add(k, 16)  # k <= 112
+    if lo << unsafe_add(k, 8) <= hi:
+        k = unsafe_add(k, 8)  # k <= 120
+    if lo << unsafe_add(k, 4) <= hi:
+        k = unsafe_add(k, 4)  # k <= 124
+    if lo << unsafe_add(k, 2) <= hi:
+        k = unsafe_add(k, 2)  # k <= 126
+    if lo << unsafe_add(k, 1) <= hi:
+        k = unsafe_add(k, 1)  # k <= 127
+    # k <= 99 since hi / lo < 2^100; lo << k <= hi <= 1e30, hi * 1e36 <= 1e66.
+    lk: uint256 = lo << k
+    # |k * LN2| < 6.9e37 and the reduced logarithm is in [0, ln 2).
+    ln: int256 = unsafe_add(
+        unsafe_mul(convert(k, int256), LN2),
+        self._ln_ratio36(hi, lk, unsafe_div(unsafe_mul(hi, UE36), lk)),
+    )
+    if a < b:
+        return -ln
+    return ln
+
+
+@internal
+@pure
 def _ln_ratio36(a: uint256, b: uint256, q: uint256) -> int256:
     """
-    @dev ln(a / b) at 1e36 for a, b in [1e12, 1e30] with a / b in [1/100, 100], given
+    @dev ln(a / b) at 1e36 for a, b in [1, 1e30] with a / b in [1/100, 100], given
          q = a * 1e36 / b. Exact range reduction on the integers: a / b = 2^k * c * m
          with c in {3/4, 1, 5/4} (k and c chosen from q; k = 0 without a search
          when q is already in [1/sqrt 2, sqrt 2)) and m in [0.93, 1.16), then

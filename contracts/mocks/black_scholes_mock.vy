@@ -20,14 +20,15 @@ def price_and_greeks(
     """
     @notice Price and Greeks of a European option under Black-Scholes.
     @param is_call True for a call, False for a put.
-    @param spot Spot price, WAD quote per unit (1e18 = 1.0), in [1e12, 1e30].
-    @param strike Strike, WAD quote per unit, in [1e12, 1e30], strike/spot in [1/100, 100].
+    @param spot Spot price, WAD quote per unit (1e18 = 1.0), in [1, 1e30] wei.
+    @param strike Strike, WAD quote per unit, in [1, 1e30] wei, at any ratio to spot.
     @param tau Time to expiry in seconds (year = 31_536_000 s), at most 10 years.
-    @param vol Annualised volatility, WAD (1e18 = 100%), at most 10e18.
+    @param vol Annualised volatility, WAD (1e18 = 100%), any value.
     @param rate Annualised continuously-compounded rate, WAD, in [-1e17, 1e18].
     @return (price, delta, gamma, vega, theta), all WAD: price in quote, delta per unit,
             gamma per quote per unit, vega per 1.0 of vol, theta per year.
-    @dev Reverts "black_scholes: ... out of range" outside the domain.
+    @dev Reverts "black_scholes: ... out of range" only for spot or strike 0 or above
+         1e30, tau above 10 years, or rate outside [-0.1, 1.0].
     """
     return black_scholes._price_and_greeks(
         is_call, spot, strike, tau, vol, rate

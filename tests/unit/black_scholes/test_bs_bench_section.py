@@ -8,6 +8,8 @@ from ringfence import bench
 from ringfence import bs_reference as ref
 from ringfence.bench import black_scholes as section
 
+WAD = ref.WAD
+
 
 def test_discover__package_modules__black_scholes_section_found():
     sections = bench.discover()
@@ -30,16 +32,26 @@ def test_merge_report__subset_run__keeps_other_sections(tmp_path):
     }
 
 
-def test_grid__every_point__inside_domain_and_spanning_edges():
+def test_grid__every_point__inside_old_domain_and_spanning_edges():
     points = section.grid()
-    assert all(ref.domain_error(*p[1:]) is None for p in points)
+    assert len(points) == 1_920
+    assert all(ref.in_core_domain(*p[1:]) for p in points)
     spots = {p[1] for p in points}
-    assert min(spots) == ref.MIN_PRICE and max(spots) == ref.MAX_PRICE
+    assert min(spots) == ref.CORE_MIN_PRICE and max(spots) == ref.MAX_PRICE
     assert {p[3] for p in points} >= {0, 1, ref.MAX_TAU}
-    assert {p[4] for p in points} >= {0, 10**12, ref.MAX_VOL}
+    assert {p[4] for p in points} >= {0, 10**12, ref.CORE_MAX_VOL}
     assert {p[5] for p in points} >= {ref.MIN_RATE, ref.MAX_RATE}
     ratios = {p[2] * 100 // p[1] for p in points}
     assert {1, 10_000} <= ratios
+
+
+def test_extension_grid__every_point__total_domain_outside_old_one():
+    points = section.extension_grid()
+    assert all(ref.domain_error(*p[1:]) is None for p in points)
+    assert not any(ref.in_core_domain(*p[1:]) for p in points)
+    assert {p[1] for p in points} >= {1, ref.MAX_PRICE}
+    assert {p[2] for p in points} >= {1, ref.MAX_PRICE}
+    assert {p[4] for p in points} >= {10 * WAD + 1, 10**24, 2**256 - 1}
 
 
 def test_rows__sample_result__one_row_per_metric():
@@ -54,10 +66,16 @@ def test_rows__sample_result__one_row_per_metric():
         "points_central": 4,
         "gas_pass": True,
         "numpy_options_per_second": 10**6,
+        "ext_points": 3,
+        "ext_reverts": 0,
+        "ext_gas_median": 4_100,
+        "ext_gas_max": 7_000,
     }
     for name, tolerance in ref.TOLERANCES.items():
         result |= {f"max_err_{name}": tolerance / 10, f"tolerance_{name}": tolerance}
+        result |= {f"ext_max_err_{name}": tolerance / 100, f"ext_pass_{name}": True}
         result[f"pass_{name}"] = True
     rows = section.rows(result)
     assert ("gas median / max (all)", "4,000 / 6,000") in rows
-    assert sum("pass" in value for _, value in rows) == len(ref.TOLERANCES)
+    assert ("extension: points / reverts", "3 / 0") in rows
+    assert sum("pass" in value for _, value in rows) == 2 * len(ref.TOLERANCES)
