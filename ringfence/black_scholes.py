@@ -242,14 +242,23 @@ def scenario_grid(
     vol_index * 3 + spot_index, each priced by :func:`price_and_greeks` (same
     conventions, same extension). Inputs broadcast; the outputs gain a last axis of 6.
     """
-    c, s, k, t, r, up, down, vu, vd = np.broadcast_arrays(
+    down = 1.0 - np.asarray(spot_down, dtype=np.float64)
+    up = 1.0 + np.asarray(spot_up, dtype=np.float64)
+    return _grid(is_call, spot, strike, tau, rate, down, up, vol_up, vol_down)
+
+
+def _grid(*args: ArrayLike) -> ScenarioGrid:
+    """The grid from (is_call, spot, strike, tau, rate, 1 - spot_down, 1 + spot_up,
+    vol_up, vol_down): the spot factors themselves."""
+    is_call, spot, strike, tau, rate, down, up, vol_up, vol_down = args
+    c, s, k, t, r, fd, fu, vu, vd = np.broadcast_arrays(
         np.asarray(is_call, dtype=bool),
         *(
             np.asarray(x, dtype=np.float64)
-            for x in (spot, strike, tau, rate, spot_up, spot_down, vol_up, vol_down)
+            for x in (spot, strike, tau, rate, down, up, vol_up, vol_down)
         ),
     )
-    spots = np.stack([s * (1.0 - down), s, s * (1.0 + up)], axis=-1)[..., None, :]
+    spots = np.stack([s * fd, s, s * fu], axis=-1)[..., None, :]
     vols = np.stack([vu, vd], axis=-1)[..., :, None]
     c, k, t, r = (x[..., None, None] for x in (c, k, t, r))
     g = price_and_greeks(c, spots, k, t, vols, r)
@@ -269,15 +278,21 @@ def scenario_grid_wad(
     vol_down_wad: ArrayLike,
 ) -> ScenarioGrid:
     """:func:`scenario_grid` on the contract's integer inputs (WAD and seconds); real-unit
-    outputs (apply :func:`to_wad` to compare with the contract's integers)."""
-    return scenario_grid(
+    outputs (apply :func:`to_wad` to compare with the contract's integers).
+
+    The factors 1e18 - spot_down and 1e18 + spot_up are formed on the integers first, so a
+    shock of 1 - 1e-18 keeps its factor of 1e-18 (float64 would round 1 - shock to 0).
+    """
+    down = np.asarray(spot_down_wad, dtype=object)
+    up = np.asarray(spot_up_wad, dtype=object)
+    return _grid(
         is_call,
         from_wad(spot_wad),
         from_wad(strike_wad),
         np.asarray(tau_seconds, dtype=np.float64) / YEAR_SECONDS,
         from_wad(rate_wad),
-        from_wad(spot_up_wad),
-        from_wad(spot_down_wad),
+        from_wad(WAD - down),
+        from_wad(WAD + up),
         from_wad(vol_up_wad),
         from_wad(vol_down_wad),
     )

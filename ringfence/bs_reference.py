@@ -202,6 +202,67 @@ def scenario_grid(
     ]
 
 
+# ------------------------------------------------------------------ Hart's rational
+
+#: Hart (1968) 5666 as published by West (2005), exactly as the contract holds them (1e18):
+#: N(-a) = e^{-a^2/2} P(a) / Q(a), coefficients from the highest power down.
+HART_P = (
+    35_262_496_599_891_100,
+    700_383_064_443_688_000,
+    6_373_962_203_531_650_000,
+    33_912_866_078_383_000_000,
+    112_079_291_497_871_000_000,
+    221_213_596_169_931_000_000,
+    220_206_867_912_376_000_000,
+)
+HART_Q = (
+    88_388_347_648_318_400,
+    1_755_667_163_182_640_000,
+    16_064_177_579_207_000_000,
+    86_780_732_202_946_100_000,
+    296_564_248_779_674_000_000,
+    637_333_633_378_831_000_000,
+    793_826_512_519_948_000_000,
+    440_413_735_824_752_000_000,
+)
+
+
+def hart_ratio(a: Fraction) -> Fraction:
+    """P(a) / Q(a) exactly, for the exact coefficients."""
+    p = sum(Fraction(c, WAD) * a ** (6 - i) for i, c in enumerate(HART_P))
+    q = sum(Fraction(c, WAD) * a ** (7 - i) for i, c in enumerate(HART_Q))
+    return p / q
+
+
+def hart_continued_fraction() -> list[tuple[Fraction, Fraction]]:
+    """The same P / Q as the J-fraction c0 / (a + b0 + c1 / (a + b1 + ... c6 / (a + b6))),
+    [(c_k, b_k)], exactly (Euclid's algorithm on the polynomials in rational arithmetic).
+
+    The contract's `_lower_tail_cf36` holds round(c_k * 1e66) and round(b_k * 1e33).
+    """
+    num = [Fraction(c, WAD) for c in HART_P]
+    den = [Fraction(c, WAD) for c in HART_Q]
+    levels = []
+    while num:
+        c = num[0] / den[0]
+        # c * den = (a + b) * num + rest, deg rest < deg num.
+        rest = [c * x for x in den]
+        quotient = []
+        while len(rest) >= len(num):
+            factor = rest[0] / num[0]
+            quotient.append(factor)
+            padded = num + [0] * (len(rest) - len(num))
+            rest = [x - factor * y for x, y in zip(rest, padded, strict=True)]
+            rest.pop(0)
+        if quotient[0] != 1 or len(quotient) != 2:
+            raise ArithmeticError("Hart's rational has no J-fraction of this form")
+        levels.append((c, quotient[1]))
+        while rest and rest[0] == 0:
+            rest.pop(0)
+        num, den = rest, num
+    return levels
+
+
 # ------------------------------------------------------------------ accuracy metric
 
 #: Tolerances of the contract against this reference (docs/math.md), each applied to the

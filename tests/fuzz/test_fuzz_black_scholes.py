@@ -5,7 +5,8 @@ budget): ``black_scholes_mock.price_and_greeks`` over the pre-extension domain a
 total domain (docs/math.md 1.1: any spot and strike in [1, 1e30] wei, any vol), plus the
 region the clearing house actually prices (spot 100-100,000, strikes 1,600-2,400, up to 30
 days, vol 5 %-500 %) and the adversarial corners, each compared with
-``ringfence.bs_reference`` within its documented tolerance.
+``ringfence.bs_reference`` within its documented tolerance; and ``scenario_grid`` (the
+margin engine's six-point full revaluation of a leg) over the total domain and any shocks.
 """
 
 import boa
@@ -113,3 +114,35 @@ def test_price_and_greeks__random_total_domain_point__matches_mpmath(black_schol
 @example(args=(False, 100 * WAD, 2400 * WAD, 30 * 86_400, 5 * WAD, 2 * 10**17))
 def test_price_and_greeks__clearing_house_region__matches_mpmath(black_scholes, args):
     _assert_matches_reference(black_scholes, args)
+
+
+@_budget(25)
+@given(
+    leg=total_domain_inputs(),
+    spot_up=st.integers(0, ref.MAX_SPOT_UP),
+    spot_down=st.integers(0, ref.MAX_SPOT_DOWN),
+    vol_down=st.one_of(_decades(25), st.integers(0, 2**256 - 1)),
+)
+@example(
+    leg=(True, 2000 * WAD, 2000 * WAD, 30 * 86_400, 8 * 10**17, 5 * 10**16),
+    spot_up=WAD // 5,
+    spot_down=WAD // 5,
+    vol_down=4 * 10**17,
+)
+@example(
+    leg=(False, 1, ref.MAX_PRICE, ref.MAX_TAU, 10**24, ref.MAX_RATE),
+    spot_up=ref.MAX_SPOT_UP,
+    spot_down=ref.MAX_SPOT_DOWN,
+    vol_down=1,
+)
+def test_scenario_grid__random_total_domain_leg__matches_mpmath(
+    black_scholes, leg, spot_up, spot_down, vol_down
+):
+    is_call, spot, strike, tau, vol_up, rate = leg
+    args = (is_call, spot, strike, tau, rate, spot_up, spot_down, vol_up, vol_down)
+    values, deltas = black_scholes.scenario_grid(*args)
+    spots = ref.scenario_spots(spot, spot_up, spot_down)
+    for i, reference in enumerate(ref.scenario_grid(*args)):
+        errors = ref.normalised_errors(spots[i % 3], strike, (values[i], deltas[i]), reference)
+        for name, error in errors.items():
+            assert error <= ref.TOLERANCES[name], (name, i, error, args)

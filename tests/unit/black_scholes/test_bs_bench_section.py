@@ -70,6 +70,22 @@ def test_rows__sample_result__one_row_per_metric():
         "ext_reverts": 0,
         "ext_gas_median": 4_100,
         "ext_gas_max": 7_000,
+        "grid_legs": 240,
+        "grid_gas_median": 16_000,
+        "grid_gas_max": 16_500,
+        "grid_fused_gas_median": 33_000,
+        "grid_ratio_median": 0.48,
+        "grid_target_gas": 12_000,
+        "grid_target_pass": False,
+        "grid_shifts_gas": 3_000,
+        "grid_wide_legs": 5,
+        "grid_wide_reverts": 0,
+        "grid_wide_gas_median": 9_000,
+        "grid_wide_gas_max": 17_000,
+        "grid_max_err_price": 1e-17,
+        "grid_pass_price": True,
+        "grid_max_err_delta": 1e-17,
+        "grid_pass_delta": True,
     }
     for name, tolerance in ref.TOLERANCES.items():
         result |= {f"max_err_{name}": tolerance / 10, f"tolerance_{name}": tolerance}
@@ -78,4 +94,16 @@ def test_rows__sample_result__one_row_per_metric():
     rows = section.rows(result)
     assert ("gas median / max (all)", "4,000 / 6,000") in rows
     assert ("extension: points / reverts", "3 / 0") in rows
-    assert sum("pass" in value for _, value in rows) == 2 * len(ref.TOLERANCES)
+    assert ("grid: gas median / max (240 legs x 6)", "16,000 / 16,500") in rows
+    assert ("grid: within 12,000", "NO") in rows
+    assert sum("pass" in value for _, value in rows) == 2 * len(ref.TOLERANCES) + 2
+
+
+def test_scenario_legs__near_the_money_and_total_domain__valid_grid_inputs():
+    legs = section.scenario_legs()
+    assert len(legs) == 240
+    assert all(0.8 <= leg[2] / leg[1] <= 1.2 for leg in legs)
+    wide = section.scenario_wide_legs()
+    assert all(ref.domain_error(leg[1], leg[2], leg[3], leg[7], leg[4]) is None for leg in wide)
+    assert {leg[1] for leg in wide} >= {1, ref.MAX_PRICE}
+    assert {(leg[5], leg[6]) for leg in wide} >= {(10 * WAD, WAD - 1)}

@@ -13,6 +13,8 @@ from ringfence.black_scholes import (
     in_domain,
     price_and_greeks,
     price_and_greeks_wad,
+    scenario_grid,
+    scenario_grid_wad,
     to_wad,
 )
 
@@ -92,11 +94,13 @@ def test_price_and_greeks_wad__total_domain__finite_and_within_bounds(args):
     values = np.array([float(x) for x in g])
     assert np.all(np.isfinite(values))
     assert g.gamma >= 0 and g.vega >= 0
+    # The model clips to S and K e^{-r tau} as it computes them (one float64 ulp apart
+    # from the bounds below).
     if is_call:
-        assert 0 <= g.price <= spot / WAD
+        assert 0 <= g.price <= spot / WAD * (1 + 1e-15)
         assert 0 <= g.delta <= 1
     else:
-        assert 0 <= g.price <= strike / WAD * np.exp(-rate / WAD * tau / YEAR)
+        assert 0 <= g.price <= strike / WAD * np.exp(-rate / WAD * tau / YEAR) * (1 + 1e-15)
         assert -1 <= g.delta <= 0
 
 
@@ -173,3 +177,51 @@ def test_wad_helpers__round_trip__within_one_float_ulp():
     assert back.dtype == object
     for original, again in zip(values, back, strict=True):
         assert abs(again - original) <= abs(original) * 2e-16 + 1
+
+
+# ------------------------------------------------------------------ scenario grid
+
+
+@given(
+    args=total_options(taus=st.integers(3_600, 10 * YEAR), vols=WELL_CONDITIONED_VOLS),
+    shocks=st.tuples(st.integers(0, 10 * WAD), st.integers(0, WAD - 1)),
+    vol_down=WELL_CONDITIONED_VOLS,
+)
+@examples(200)
+@example(
+    args=(True, 2_000 * WAD, 2_000 * WAD, 30 * 86_400, 8 * 10**17, 5 * 10**16),
+    shocks=(WAD // 5, WAD // 5),
+    vol_down=4 * 10**17,
+)
+@example(
+    args=(False, 1, 10**30, 10 * YEAR, 10**24, WAD), shocks=(10 * WAD, WAD - 1), vol_down=10**16
+)
+def test_scenario_grid_wad__total_domain__agrees_with_contract(
+    black_scholes, args, shocks, vol_down
+):
+    is_call, spot, strike, tau, vol_up, rate = args
+    grid_args = (is_call, spot, strike, tau, rate, *shocks, vol_up, vol_down)
+    values, deltas = black_scholes.scenario_grid(*grid_args)
+    model = scenario_grid_wad(*grid_args)
+    assert model.values.shape == model.deltas.shape == (6,)
+    spots = ref.scenario_spots(spot, *shocks)
+    for i in range(6):
+        with mp.workdps(ref.DIGITS):
+            as_reference = ref.Greeks(mp.mpf(values[i]) / WAD, mp.mpf(deltas[i]) / WAD, 0, 0, 0)
+        got = [int(x) for x in to_wad([float(model.values[i]), float(model.deltas[i])])]
+        errors = ref.normalised_errors(spots[i % 3], strike, got, as_reference)
+        for name, error in errors.items():
+            assert error <= CONTRACT_TOLERANCE, (name, i, error, grid_args)
+
+
+def test_scenario_grid__arrays__each_point_is_price_and_greeks():
+    spot = np.array([90.0, 100.0])
+    g = scenario_grid(True, spot, 100.0, 0.25, 0.02, 0.2, 0.1, [0.5, 0.4], 0.25)
+    assert g.values.shape == (2, 6)
+    for row, s in enumerate(spot):
+        for i, (vol, point) in enumerate(
+            (vol, point) for vol in ([0.5, 0.4][row], 0.25) for point in (s * 0.9, s, s * 1.2)
+        ):
+            one = price_and_greeks(True, point, 100.0, 0.25, vol, 0.02)
+            assert g.values[row, i] == pytest.approx(float(one.price), rel=1e-15)
+            assert g.deltas[row, i] == pytest.approx(float(one.delta), rel=1e-15)
