@@ -1,9 +1,21 @@
-"""`black_scholes._price_and_greeks` against the 50-digit mpmath reference, and its laws."""
+"""`black_scholes._price_and_greeks` against the 50-digit mpmath reference, and its laws,
+on the pre-extension ("core") domain; the total domain is in test_total_domain.py."""
 
 import boa
 import mpmath as mp
 import pytest
-from bs_strategies import WAD, YEAR, examples, options, rates, spots, strikes_for, taus
+from bs_strategies import (
+    WAD,
+    YEAR,
+    examples,
+    near_forward_spot,
+    options,
+    rates,
+    spots,
+    strikes_for,
+    taus,
+    total_options,
+)
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -82,12 +94,7 @@ def test_price_and_greeks__near_forward_tiny_vol__matches_mpmath_reference(black
     tau = data.draw(st.sampled_from([1, 60, 3_600, YEAR]))
     vol = data.draw(st.sampled_from([1, 10**6, 10**12, 10**15]))
     rate = data.draw(rates)
-    d = data.draw(st.floats(-4.0, 4.0))
-    with mp.workdps(60):
-        t = mp.mpf(tau) / YEAR
-        v = mp.mpf(vol) / WAD
-        r = mp.mpf(rate) / WAD
-        spot = int(strike * mp.exp(-r * t - v * v * t / 2 + d * v * mp.sqrt(t)))
+    spot = near_forward_spot(strike, tau, vol, rate, data.draw(st.floats(-4.0, 4.0)))
     spot = min(max(spot, 10**12), 10**30)
     _assert_matches_reference(
         black_scholes, (data.draw(st.booleans()), spot, strike, tau, vol, rate)
@@ -97,8 +104,8 @@ def test_price_and_greeks__near_forward_tiny_vol__matches_mpmath_reference(black
 # ------------------------------------------------------------------ laws
 
 
-@given(args=options(is_call=st.just(True)))
-@examples(200)
+@given(args=total_options(is_call=st.just(True)))
+@examples(300)
 def test_price_and_greeks__call_and_put__satisfy_parity(black_scholes, args):
     _, spot, strike, tau, vol, rate = args
     call = black_scholes.price_and_greeks(True, spot, strike, tau, vol, rate)
@@ -216,14 +223,11 @@ def test_price_and_greeks__expired_at_the_money__half_delta_half_carry(black_sch
 @pytest.mark.parametrize(
     "spot, strike, tau, vol, rate, message",
     [
-        (10**12 - 1, 10**12, 1, WAD, 0, "black_scholes: spot out of range"),
+        (0, 10**12, 1, WAD, 0, "black_scholes: spot out of range"),
         (10**30 + 1, 10**30, 1, WAD, 0, "black_scholes: spot out of range"),
-        (WAD, 10**12 - 1, 1, WAD, 0, "black_scholes: strike out of range"),
+        (WAD, 0, 1, WAD, 0, "black_scholes: strike out of range"),
         (WAD, 10**30 + 1, 1, WAD, 0, "black_scholes: strike out of range"),
-        (WAD, 100 * WAD + 1, 1, WAD, 0, "black_scholes: strike/spot out of range"),
-        (100 * WAD + 100, WAD, 1, WAD, 0, "black_scholes: strike/spot out of range"),
         (WAD, WAD, 10 * YEAR + 1, WAD, 0, "black_scholes: tau out of range"),
-        (WAD, WAD, 1, 10 * WAD + 1, 0, "black_scholes: vol out of range"),
         (WAD, WAD, 1, WAD, -(10**17) - 1, "black_scholes: rate out of range"),
         (WAD, WAD, 1, WAD, 10**18 + 1, "black_scholes: rate out of range"),
     ],
