@@ -48,12 +48,15 @@ setup: $(PY_STAMP) $(NODE_STAMP)  ## create .venv with the pinned packages and i
 
 # --- quality ------------------------------------------------------------------
 
+# The titanoboa half runs on JOBS processes (pytest-xdist; every test is independent).
+JOBS ?= 2
+
 test: setup  ## run the whole test suite (unit on titanoboa, integration on anvil)
-	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit tests/fuzz
+	$(VENV)/bin/python -m pytest -p no:ape_test -n $(JOBS) tests/unit tests/fuzz
 	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
 
-test-unit: setup  ## only the titanoboa unit tests
-	$(VENV)/bin/python -m pytest -p no:ape_test tests/unit tests/fuzz
+test-unit: setup  ## only the titanoboa unit tests (JOBS=n processes, default 2)
+	$(VENV)/bin/python -m pytest -p no:ape_test -n $(JOBS) tests/unit tests/fuzz
 
 test-integration: setup  ## only the Ape + anvil integration tests
 	$(VENV)/bin/ape test tests/integration --network ethereum:local:foundry
@@ -61,10 +64,11 @@ test-integration: setup  ## only the Ape + anvil integration tests
 bench: setup  ## gas, accuracy and throughput figures -> reports/bench.json
 	$(VENV)/bin/python -m ringfence.bench $(SECTIONS)
 
-lint: setup  ## ruff check + ruff format --check (Python), mamushi --check (Vyper)
+lint: setup  ## ruff check + ruff format --check (Python), mamushi --check + NatSpec (Vyper)
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mamushi --check $(VY_SOURCES)
+	$(VENV)/bin/python scripts/check_natspec.py $(VY_SOURCES)
 
 format: setup  ## rewrite Python and Vyper sources in the house style
 	$(VENV)/bin/ruff check --fix $(PY_SOURCES)

@@ -27,8 +27,11 @@ def price_and_greeks(
     @param tau Time to expiry in seconds (year = 31_536_000 s), at most 10 years.
     @param vol Annualised volatility, WAD (1e18 = 100%), any value.
     @param rate Annualised continuously-compounded rate, WAD, in [-1e17, 1e18].
-    @return (price, delta, gamma, vega, theta), all WAD: price in quote, delta per unit,
-            gamma per quote per unit, vega per 1.0 of vol, theta per year.
+    @return int256 Price, WAD quote.
+    @return int256 Delta, WAD per unit.
+    @return int256 Gamma, WAD per quote per unit.
+    @return int256 Vega, WAD quote per 1.0 of vol.
+    @return int256 Theta, WAD quote per year.
     @dev Reverts "black_scholes: ... out of range" only for spot or strike 0 or above
          1e30, tau above 10 years, or rate outside [-0.1, 1.0].
     """
@@ -80,8 +83,8 @@ def scenario_shifts(
     @notice The spot factors of the scenario grid and their logarithms (once per vault).
     @param spot_up Upward spot shock, WAD fraction of the spot, in [0, 10e18].
     @param spot_down Downward spot shock, WAD fraction of the spot, in [0, 1e18).
-    @return (factors, logs): [1e18 - spot_down, 1e18, 1e18 + spot_up] and their natural
-            logarithms at 1e36.
+    @return uint256[3] The factors [1e18 - spot_down, 1e18, 1e18 + spot_up], WAD.
+    @return int256[3] Their natural logarithms, at 1e36.
     @dev Reverts "black_scholes: spot shock out of range" outside those bounds.
     """
     return black_scholes._scenario_shifts(spot_up, spot_down)
@@ -112,7 +115,8 @@ def scenario_grid(
     @param spot_down Downward spot shock, WAD fraction of the spot, in [0, 1e18).
     @param vol_up Shocked-up annualised vol, WAD (1e18 = 100%), any value.
     @param vol_down Shocked-down annualised vol, WAD, any value.
-    @return (values, deltas), WAD: value in quote per unit (>= 0), delta per unit.
+    @return uint256[6] Values, WAD quote per unit (>= 0).
+    @return int256[6] Deltas, WAD per unit.
     @dev Reverts like `price_and_greeks` and `scenario_shifts` outside their domains.
     """
     factors: uint256[3] = empty(uint256[3])
@@ -189,7 +193,8 @@ def lower_tails(d: int256, e: uint256) -> (int256, int256):
             `_price_and_greeks` and the continued fraction of `_scenario_grid`.
     @param d The argument, at 1e18.
     @param e e^{-d^2/2} at 1e36 (any value: the tails are linear in it).
-    @return (Horner, continued fraction), both at 1e36.
+    @return int256 The Horner evaluation, at 1e36.
+    @return int256 The continued-fraction evaluation, at 1e36.
     """
     return black_scholes._lower_tail36(d, e), black_scholes._lower_tail_cf36(
         d, e
