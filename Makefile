@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_SOURCES := ringfence oracle keeper scripts tests conftest.py
 VY_SOURCES := contracts
 
-.PHONY: help setup test test-unit test-integration lint format node clean bench demo fuzz fuzz-long
+.PHONY: help setup test test-unit test-integration lint format node clean bench backtest demo fuzz fuzz-long
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ test-integration: setup  ## only the Ape + anvil integration tests
 
 bench: setup  ## gas, accuracy and throughput figures -> reports/bench.json
 	$(VENV)/bin/python -m ringfence.bench $(SECTIONS)
+
+backtest: setup  ## margin backtest -> reports/backtest (QUICK=1 for a small run; ARGS="--params ...")
+	$(VENV)/bin/python -m ringfence.tools.backtest $(if $(QUICK),--quick) $(ARGS)
 
 lint: setup  ## ruff check + ruff format --check (Python), mamushi --check + NatSpec (Vyper)
 	$(VENV)/bin/ruff check $(PY_SOURCES)
