@@ -342,8 +342,10 @@ def close_position(position_id: uint256, max_cost: uint256) -> int256:
     """
     owner: address = self._owner_of(position_id)
     v: Loaded = self._load(position_id)
-    l: IRegistry.Listing = self._listing(v, constants.LISTING_PRICED)
-    pr: IMarginEngine.Valuation = self._price(v, l)
+    l: IRegistry.Listing = self._listing(v, constants.LISTING_TRADED)
+    pr: IMarginEngine.Valuation = staticcall ENGINE.quote(
+        l.underlying, self._priced_legs(v, l), l.params.rate
+    )
     exits: uint256[constants.MAX_LEGS] = empty(uint256[constants.MAX_LEGS])
     cost: uint256 = 0
     for i: uint256 in range(v.n, bound=constants.MAX_LEGS):
@@ -634,10 +636,23 @@ def _price(v: Loaded, l: IRegistry.Listing) -> IMarginEngine.Valuation:
     """
     @dev Marks, vegas and margin of the vault from the margin engine.
     """
+    return staticcall ENGINE.evaluate(
+        l.underlying, self._priced_legs(v, l), l.params
+    )
+
+
+@internal
+@pure
+def _priced_legs(
+    v: Loaded, l: IRegistry.Listing
+) -> DynArray[IMarginEngine.PricedLeg, constants.MAX_LEGS]:
+    """
+    @dev The vault's legs as the margin engine takes them: terms and size.
+    """
     legs: DynArray[IMarginEngine.PricedLeg, constants.MAX_LEGS] = []
     for i: uint256 in range(v.n, bound=constants.MAX_LEGS):
         legs.append(IMarginEngine.PricedLeg(terms=l.terms[i], size=v.sizes[i]))
-    return staticcall ENGINE.evaluate(l.underlying, legs, l.params)
+    return legs
 
 
 @internal
@@ -688,9 +703,9 @@ def _wind_down(
     @dev Realise a closed vault: remove its legs from the pool's book, the
          pool pays a gain (rounded down) or is paid the loss (rounded up)
          from the collateral; then the liquidator reward and the insurance
-         fee; the rest goes to the owner's free balance. What the collateral
-         cannot cover (loss, then reward) is a shortfall: paid by the
-         insurance fund, then borne by the pool. The owner's free balance and
+         fee, as far as what is left pays them; the rest goes to the owner's
+         free balance. A loss the collateral cannot cover is a shortfall: paid
+         by the insurance fund, then borne by the pool. The owner's free balance and
          other vaults are never debited. The caller logs its event, then
          `_log_emptied`.
     """
@@ -707,34 +722,20 @@ def _wind_down(
         cash -= to_pool
         # to_pool <= loss: cannot underflow
         debt = unsafe_sub(loss, to_pool)
+    # the reward and the fee come only out of what the vault still holds: they can
+    # never create bad debt of their own
     o.reward = min(cash, reward)
     cash -= o.reward
-    reward_short: uint256 = reward - o.reward
     o.fee = min(cash, fee)
     cash -= o.fee
-    o.shortfall = debt + reward_short
+    o.shortfall = debt
 
     insurance_paid: uint256 = 0
-    if o.fee > 0 or o.shortfall > 0:
+    if o.fee > 0 or debt > 0:
         insurance: uint256 = self._insurance + o.fee
-        if o.shortfall > 0:
-            cover: uint256 = min(insurance, reward_short)
-            insurance -= cover
-            o.reward += cover
-            reward_short -= cover
-            cover_debt: uint256 = min(insurance, debt)
-            insurance -= cover_debt
-            to_pool += cover_debt
-            insurance_paid = cover + cover_debt
-        self._insurance = insurance
-    # net pool flow: the pool pays the rest of the reward, out of what it receives first
-    if reward_short > 0:
-        from_receipts: uint256 = min(to_pool, reward_short)
-        to_pool -= from_receipts
-        o.reward += from_receipts
-        rest: uint256 = reward_short - from_receipts
-        if rest > 0:
-            o.reward += extcall self.pool.book([], 0, rest)
+        insurance_paid = min(insurance, debt)
+        self._insurance = insurance - insurance_paid
+        to_pool += insurance_paid
     if to_pool > 0:
         self._send(self.pool.address, to_pool)
     if o.shortfall > 0:
@@ -759,7 +760,7 @@ def _liquidate(position_id: uint256, liquidator: address) -> uint256:
          restores IM, would leave a dust leg, or exceeds the collateral.
     """
     v: Loaded = self._load(position_id)
-    l: IRegistry.Listing = self._listing(v, constants.LISTING_PRICED)
+    l: IRegistry.Listing = self._listing(v, constants.LISTING_TRADED)
     pr: IMarginEngine.Valuation = self._price(v, l)
     equity: int256 = self._equity(v, pr)
     if equity >= convert(pr.maintenance, int256):
@@ -818,7 +819,7 @@ def _liquidate_partial(
     """
     closed: int256[constants.MAX_LEGS] = empty(int256[constants.MAX_LEGS])
     rest_sizes: int256[constants.MAX_LEGS] = empty(int256[constants.MAX_LEGS])
-    leg_min: uint256 = staticcall REGISTRY.min_size(l.underlying)
+    leg_min: uint256 = l.params.min_size
     for i: uint256 in range(v.n, bound=constants.MAX_LEGS):
         size_abs: uint256 = convert(abs(v.sizes[i]), uint256)
         part: uint256 = token_units._up(size_abs * fraction, constants.WAD)

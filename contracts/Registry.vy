@@ -55,9 +55,10 @@ _config: uint256
 underlying_count: public(uint256)
 _underlying: HashMap[uint256, bytes32]
 _index: HashMap[bytes32, uint256]
-# @dev Packed risk parameters (`risk._pack`) and minimum leg size, per index.
-_risk_word: HashMap[uint256, uint256]
-_min_size: HashMap[uint256, uint256]
+# @dev Packed risk parameters per index (`risk._pack`): the pricing word (all a
+#      health check reads) and the trading word (penalties, spread, minimum size).
+_pricing: HashMap[uint256, uint256]
+_trading: HashMap[uint256, uint256]
 
 series_count: public(uint256)
 # @dev Terms word per series id (`series_terms._pack`); 0 when not listed.
@@ -93,12 +94,14 @@ def set_risk_params(underlying: bytes32, params: risk.RiskParams):
     @notice Set the risk parameters of `underlying` (configuring it on first
             use). Only the owner.
     @param underlying Feed id (ASCII symbol right-padded with zeros).
-    @param params All WAD, each inside the hard limits of `risk_params`:
-           spot_shock h (fraction of spot), vol_shock v (vol points),
-           im_factor (IM / MM), min_short_margin (fraction of spot per short
-           unit), liquidation_reward and insurance_fee (fractions of the
-           closed MM), spread_vol (vol points of vega charged as spread),
-           rate (annual, continuously compounded), min_size (units).
+    @param params Each inside the hard limits of `risk_params`, WAD except
+           `horizon` (seconds); docs/risk.md explains every field: the spot
+           shock (floor spot_shock, spot_sigmas standard deviations over the
+           horizon, crash_factor for the down move), the vol shocks (vol_up,
+           vol_down at 30 days, vol_tenor_cap), horizon, im_factor,
+           min_short_margin, liquidation_reward and insurance_fee (fractions
+           of the closed MM), spread_vol (vol points of vega charged as
+           spread), rate (annual, continuously compounded), min_size (units).
     @dev Reverts "risk_params: <name>" for a parameter out of bounds.
     """
     ownable._check_owner()
@@ -113,8 +116,7 @@ def set_risk_params(underlying: bytes32, params: risk.RiskParams):
         self.underlying_count = index
         self._underlying[index] = underlying
         self._index[underlying] = index
-    self._risk_word[index] = risk._pack(params)
-    self._min_size[index] = params.min_size
+    self._pricing[index], self._trading[index] = risk._pack(params)
     log IRegistry.RiskParamsSet(underlying=underlying, params=params)
 
 
@@ -239,9 +241,11 @@ def listing(
     @param series_ids The legs' series ids (the first `n` are used).
     @param n Number of legs, at most 4.
     @param detail `constants.LISTING_TERMS`: terms only (settling a vault);
-           `LISTING_PRICED`: also the risk parameters (pricing a vault);
-           `LISTING_OPENING`: also the minimum leg size and the limits (caps,
-           pause flag, utilisation limit) that only an opening checks.
+           `LISTING_PRICED`: also the pricing parameters (health);
+           `LISTING_TRADED`: also the trading parameters (liquidation
+           penalties, spread, minimum size: closing, liquidating);
+           `LISTING_OPENING`: also the limits (caps, pause flag, utilisation
+           limit) that only an opening checks.
     @return IRegistry.Listing Underlying of the first leg, each leg's
             underlying index (0: unlisted) and terms, and what `detail`
             asks for (zero otherwise).
@@ -258,10 +262,10 @@ def listing(
     if index != 0:
         out.underlying = self._underlying[index]
         if detail != constants.LISTING_TERMS:
-            min_size: uint256 = 0
-            if opening:
-                min_size = self._min_size[index]
-            out.params = risk._unpack(self._risk_word[index], min_size)
+            trading: uint256 = 0
+            if detail >= constants.LISTING_TRADED:
+                trading = self._trading[index]
+            out.params = risk._unpack(self._pricing[index], trading)
     if opening:
         config: uint256 = self._config
         out.limits.paused = config & PAUSED_BIT != 0
@@ -306,7 +310,7 @@ def risk_params(underlying: bytes32) -> risk.RiskParams:
     @return risk.RiskParams WAD; all zero when not configured.
     """
     index: uint256 = self._index[underlying]
-    return risk._unpack(self._risk_word[index], self._min_size[index])
+    return risk._unpack(self._pricing[index], self._trading[index])
 
 
 @external
@@ -318,7 +322,7 @@ def min_size(underlying: bytes32) -> uint256:
     @param underlying Feed id.
     @return uint256 WAD units; 0 when not configured.
     """
-    return self._min_size[self._index[underlying]]
+    return risk._unpack(0, self._trading[self._index[underlying]]).min_size
 
 
 @external

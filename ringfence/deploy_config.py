@@ -113,7 +113,12 @@ class FeedConfig:
 @dataclass(frozen=True)
 class RiskConfig:
     spot_shock: int
-    vol_shock: int
+    spot_sigmas: int
+    crash_factor: int
+    vol_up: int
+    vol_down: int
+    vol_tenor_cap: int
+    horizon: int  # seconds (every other field WAD)
     im_factor: int
     min_short_margin: int
     liquidation_reward: int
@@ -153,8 +158,20 @@ class DeployConfig:
     local_pool_seed: int = 0  # base units the `lp` role deposits into the pool
 
 
-# IClearingHouse.RiskParams' fields, in order (RiskConfig declares them that way).
+# risk_params.RiskParams' fields, in order (RiskConfig declares them that way).
 RISK_KEYS = tuple(f.name for f in fields(RiskConfig))
+# The risk parameters given in whole seconds rather than human units scaled to WAD.
+SECONDS_KEYS = ("horizon",)
+
+
+def risk_value(name: str, value: Any, key: str) -> int:
+    """One risk parameter in contract units: whole seconds for `horizon`, WAD otherwise
+    (only `rate` may be negative). ``key`` names it in errors."""
+    if name in SECONDS_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{key}: expected a positive whole number of seconds, got {value!r}")
+        return value
+    return to_wad(value, key, signed=name == "rate")
 
 
 def _feed(raw: dict, i: int) -> FeedConfig:
@@ -185,7 +202,7 @@ def _risk(symbol: str, raw: dict) -> RiskConfig:
     where = f"risk.{symbol}"
     values = {}
     for key in RISK_KEYS:
-        values[key] = to_wad(_require(raw, key, where), f"{where}.{key}", signed=key == "rate")
+        values[key] = risk_value(key, _require(raw, key, where), f"{where}.{key}")
     unknown = set(raw) - set(RISK_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")

@@ -33,8 +33,13 @@ ETH = b"ETH".ljust(32, b"\0")
 
 # The defaults documented in docs/risk.md (WAD). Field order = IClearingHouse.RiskParams.
 DEFAULT_PARAMS = {
-    "spot_shock": 15 * 10**16,  # stress spot by +-15 %
-    "vol_shock": 10 * 10**16,  # and vol by +-10 vol points
+    "spot_shock": 6 * 10**16,  # stress spot by at least +6 % / -12 % ...
+    "spot_sigmas": 25 * 10**17,  # ... or 2.5 sd of the vault's highest vol over the horizon
+    "crash_factor": 2 * 10**18,  # the down move is twice the up move
+    "vol_up": 2 * 10**17,  # vol x 1.2 at 30 days (up to x 1.4 at short tenors)
+    "vol_down": 15 * 10**16,  # vol x 0.85 at 30 days (down to x 0.7)
+    "vol_tenor_cap": 2 * 10**18,  # short-dated vol moves at most 2x the 30-day shock
+    "horizon": DAY,  # the liquidation horizon, seconds: longs lose a day of time value
     "im_factor": 125 * 10**16,  # IM = 1.25 x MM
     "min_short_margin": 2 * 10**16,  # at least 2 % of spot per net short unit
     "liquidation_reward": 5 * 10**16,  # 5 % of the closed MM to the liquidator

@@ -437,11 +437,13 @@ def _scenario_grid(
     vol_down: uint256,
     factors: uint256[3],
     logs: int256[3],
+    states: uint256,
 ) -> (uint256[6], int256[6]):
     """
     @dev Value and delta of one leg at the six points (S_down, S, S_up) x (vol_up,
          vol_down) of the margin engine's full revaluation, index = vol_index * 3 +
-         spot_index, in one pass sharing the per-leg work: one ln(S/K), sqrt(tau) and
+         spot_index, for the vol states in the bit mask `states` (1: up, 2: down,
+         3: both; the others' entries are 0), in one pass sharing the per-leg work: one ln(S/K), sqrt(tau) and
          discount factor; per point ln(S'/K) = ln(S/K) + ln(factor), one exponential for
          phi(d1), phi(d2) from it (as `_price_and_greeks`), and both normal tails by the
          continued fraction of Hart's rational (`_lower_tail_cf36`). The spots are the
@@ -458,6 +460,7 @@ def _scenario_grid(
     @param vol_down Shocked-down annualised vol, WAD, any value.
     @param factors Spot factors from `_scenario_shifts` (WAD, [down, 1e18, up]).
     @param logs Their logarithms at 1e36 from `_scenario_shifts`.
+    @param states Bit mask of the vol states to evaluate: 1 up, 2 down.
     @return (values, deltas), WAD: values in quote per unit (>= 0), deltas per unit.
     """
     assert (
@@ -480,6 +483,8 @@ def _scenario_grid(
     values: uint256[6] = empty(uint256[6])
     deltas: int256[6] = empty(int256[6])
     for v: uint256 in range(2):
+        if (states >> v) & 1 == 0:
+            continue
         vol: uint256 = vol_up
         if v == 1:
             vol = vol_down

@@ -29,8 +29,10 @@ MAX_UNDERLYINGS: constant(uint256) = 255
 
 # ========================================================== registry listing
 
-# @dev How much `Registry.listing` reads: terms only (settlement), terms and
-#      risk parameters (pricing a vault), or everything an opening checks.
+# @dev How much `Registry.listing` reads: terms only (settlement); the pricing
+#      parameters (health, removing collateral); also the trading parameters
+#      (closing, liquidating); or everything an opening checks.
 LISTING_TERMS: constant(uint256) = 0
 LISTING_PRICED: constant(uint256) = 1
-LISTING_OPENING: constant(uint256) = 2
+LISTING_TRADED: constant(uint256) = 2
+LISTING_OPENING: constant(uint256) = 3

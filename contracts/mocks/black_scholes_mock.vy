@@ -123,7 +123,7 @@ def scenario_grid(
     logs: int256[3] = empty(int256[3])
     factors, logs = black_scholes._scenario_shifts(spot_up, spot_down)
     return black_scholes._scenario_grid(
-        is_call, spot, strike, tau, rate, vol_up, vol_down, factors, logs
+        is_call, spot, strike, tau, rate, vol_up, vol_down, factors, logs, 3
     )
 
 
@@ -163,7 +163,7 @@ def scenario_grid_gas(
     # Only the internal call sits between the two msg.gas reads.
     before: uint256 = msg.gas
     values, deltas = black_scholes._scenario_grid(
-        is_call, spot, strike, tau, rate, vol_up, vol_down, factors, logs
+        is_call, spot, strike, tau, rate, vol_up, vol_down, factors, logs, 3
     )
     return before - msg.gas
 

@@ -11,38 +11,21 @@ from ..lib import risk_params as risk
 @external
 @pure
 def requirement(
-    net_delta: int256,
-    net_gamma: int256,
-    net_vega: int256,
+    sc: margin.Scenarios,
+    spots: uint256[3],
     spot: uint256,
-    short_units: uint256,
-    long_value: uint256,
-    all_long: bool,
     params: risk.RiskParams,
 ) -> (uint256, uint256):
     """
     @notice (maintenance, initial) margin, WAD; see `margin._requirement`.
-    @param net_delta Sum of size * delta, WAD.
-    @param net_gamma Sum of size * gamma, WAD.
-    @param net_vega Sum of size * vega, WAD.
-    @param spot WAD quote per unit.
-    @param short_units Sum of |size| over short legs, WAD.
-    @param long_value Sum of size * mark, WAD.
-    @param all_long True when no leg is short.
+    @param sc The legs' sizes, marks, strikes, liveness, scenario values and deltas.
+    @param spots The grid spots [S (1 - down), S, S (1 + up)], WAD.
+    @param spot Today's spot, WAD.
     @param params Risk parameters.
     @return uint256 Maintenance margin, WAD.
     @return uint256 Initial margin, WAD.
     """
-    return margin._requirement(
-        net_delta,
-        net_gamma,
-        net_vega,
-        spot,
-        short_units,
-        long_value,
-        all_long,
-        params,
-    )
+    return margin._requirement(sc, spots, spot, params)
 
 
 @external

@@ -35,6 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from revm_evm import revm_env
 
 from ringfence.paths import contract_path
+from ringfence.scenario_loss import ScenarioLeg, ScenarioParams, worst_loss
 from ringfence.risk_table import (
     DAY,
     DEFAULT_PARAMS,
@@ -82,6 +83,7 @@ INVARIANTS = (
     "open_and_remove_leave_im",
     "stale_oracle_blocks_risk",
     "settlement_pays_payoff",
+    "margin_covers_full_revaluation",
     "model_matches_contracts",
     "no_reentrancy",
 )
@@ -551,6 +553,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         self._reads = None
         # vault id -> the inputs of its last `liquidatable_iff_below_mm` check.
         self._liquidatable_checked: dict[int, tuple] = {}
+        self._margin_checked: dict[int, tuple] = {}
         # vault id -> (valuation_key, health) of its last `health` read.
         self._health: dict[int, tuple] = {}
         self._gas_meter_class = boa.env.get_gas_meter_class()
@@ -657,32 +660,16 @@ class RingfenceMachine(RuleBasedStateMachine):
             to_pool = min(cash, loss)
             cash -= to_pool
             debt = loss - to_pool
+        # reward and fee only out of what the vault still holds (never bad debt)
         f.reward = min(cash, reward)
         cash -= f.reward
-        reward_short = reward - f.reward
         f.fee = min(cash, fee)
         cash -= f.fee
-        f.shortfall = debt + reward_short
+        f.shortfall = debt
         insurance = m.insurance + f.fee
-        if f.shortfall:
-            cover = min(insurance, reward_short)
-            insurance -= cover
-            f.reward += cover
-            reward_short -= cover
-            cover_debt = min(insurance, debt)
-            insurance -= cover_debt
-            to_pool += cover_debt
-        m.insurance = insurance
-        if reward_short:
-            from_receipts = min(to_pool, reward_short)
-            to_pool -= from_receipts
-            f.reward += from_receipts
-            rest = reward_short - from_receipts
-            if rest:
-                paid = min(rest, m.pool_cash)
-                m.pool_cash -= paid
-                f.pool_out += paid
-                f.reward += paid
+        cover = min(insurance, debt)
+        m.insurance = insurance - cover
+        to_pool += cover
         if to_pool:
             m.pool_cash += to_pool
             f.pool_in += to_pool
@@ -799,13 +786,19 @@ class RingfenceMachine(RuleBasedStateMachine):
         adds is a steady supply of vaults for the liquidation, close and settle rules."""
         self._open(data, tradeable=True)
 
+    @rule(data=st.data())
+    def open_pod_near_expiry_long(self, data):
+        """A pod of a long in the nearest live expiry beside 1-3 shorts: the vault whose
+        margin a Greek expansion let a near-expiry long's gamma cancel."""
+        self._open(data, tradeable=True, pod=True)
+
     @initialize(data=st.data(), count=st.integers(1, 3))
     def open_initial_book(self, data, count):
         """Every run starts with one to three tradeable vaults."""
         for _ in range(count):
             self._open(data, tradeable=True)
 
-    def _open(self, data, tradeable: bool):
+    def _open(self, data, tradeable: bool, pod: bool = False):
         d, m = self.d, self.m
         now = self.now()
         owner = data.draw(st.sampled_from(d.traders), label="owner")
@@ -819,6 +812,13 @@ class RingfenceMachine(RuleBasedStateMachine):
             label="series",
         )
         legs = [(sid, self._draw_size(data, tradeable)) for sid in sids]
+        if pod and len(legs) > 1:
+            # the margin attack: a small long in the nearest expiry beside larger shorts
+            nearest = min(d.series[sid][1] for sid in listed)
+            near = [sid for sid in listed if d.series[sid][1] == nearest and sid not in sids]
+            if near:
+                long_sid = data.draw(st.sampled_from(near), label="near_long")
+                legs = [(long_sid, abs(legs[0][1]))] + [(sid, -abs(sz)) for sid, sz in legs[1:]]
         expected = set()
         if m.paused:
             expected.add("clearing: paused")
@@ -1237,7 +1237,9 @@ class RingfenceMachine(RuleBasedStateMachine):
         self.oracle_version += 1
 
     @rule(
-        kind=st.sampled_from(["small", "to_max_age", "past_max_age", "to_expiry", "past_expiry"]),
+        kind=st.sampled_from(
+            ["small", "to_max_age", "past_max_age", "near_expiry", "to_expiry", "past_expiry"]
+        ),
         seconds=st.integers(1, 1_800),
     )
     def warp(self, kind, seconds):
@@ -1254,6 +1256,9 @@ class RingfenceMachine(RuleBasedStateMachine):
             upcoming = [e for e in self.d.expiries if e >= now]
             if not upcoming:
                 target = now + seconds
+            elif kind == "near_expiry":
+                # within the hour before the next expiry: near-expiry legs, huge gamma
+                target = max(upcoming[0] - seconds, now)
             else:
                 target = upcoming[0] if kind == "to_expiry" else upcoming[0] + seconds
         if target > now:
@@ -1323,7 +1328,12 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     @rule(
         spot_shock=st.integers(10_000, 500_000),
-        vol_shock=st.integers(0, 2_000_000),
+        spot_sigmas=st.integers(0, 8_000_000),
+        crash_factor=st.integers(1_000_000, 3_000_000),
+        vol_up=st.integers(0, 4_000_000),
+        vol_down=st.integers(0, 900_000),
+        vol_tenor_cap=st.integers(1_000_000, 4_000_000),
+        horizon=st.sampled_from([60, 3_600, 86_400, 7 * 86_400]),
         im_factor=st.integers(1_050_000, 3_000_000),
         min_short_margin=st.integers(0, 500_000),
         liquidation_reward=st.integers(0, 200_000),
@@ -1335,8 +1345,9 @@ class RingfenceMachine(RuleBasedStateMachine):
     )
     def set_risk_params(self, out_of_bounds, **ppm):
         """Governance moves every parameter within (or, rejected, just outside) its bounds."""
-        params = {k: v * PPM for k, v in ppm.items() if k != "min_size"}
+        params = {k: v * PPM for k, v in ppm.items() if k not in ("min_size", "horizon")}
         params["min_size"] = ppm["min_size"]
+        params["horizon"] = ppm["horizon"]
         expected = set()
         if out_of_bounds:
             params["spot_shock"] = 500_001 * PPM
@@ -1346,14 +1357,18 @@ class RingfenceMachine(RuleBasedStateMachine):
         if not expected:
             self.m.params = params
 
-    @rule(stress=st.sampled_from([(500_000, 2_000_000, 500_000), (300_000, 500_000, 200_000)]))
+    @rule(stress=st.sampled_from([(500_000, 3_000_000, 4_000_000, 500_000),
+                                  (300_000, 2_000_000, 1_000_000, 200_000)]))  # fmt: skip
     def tighten_margin(self, stress):
         """Governance raises the stresses to (or near) their hard limits: open vaults fall
         below their new MM, so liquidations (partial, whole, bad debt) get exercised."""
-        spot_shock, vol_shock, min_short = stress
+        spot_shock, crash, vol_up, min_short = stress
         params = dict(self.m.params)
         params.update(
-            spot_shock=spot_shock * PPM, vol_shock=vol_shock * PPM, min_short_margin=min_short * PPM
+            spot_shock=spot_shock * PPM,
+            crash_factor=crash * PPM,
+            vol_up=vol_up * PPM,
+            min_short_margin=min_short * PPM,
         )
         with boa.env.prank(self.d.governance):
             self.d.registry.set_risk_params(ETH, params_tuple(params))
@@ -1499,6 +1514,35 @@ class RingfenceMachine(RuleBasedStateMachine):
         equity, _, mm = self.health(pid)
         assert self.d.view.is_liquidatable(pid) == (equity < mm)
         self._liquidatable_checked[pid] = key
+
+    @invariant()
+    def margin_covers_full_revaluation(self):
+        """SPEC 4.9: MM >= the vault's full-revaluation loss over its own scenarios (every
+        leg repriced in float64 on a spot grid, both vol states, three times across the
+        horizon; `ringfence.scenario_loss`), on every open vault whose valuation inputs
+        changed since it was last checked, at a fresh oracle."""
+        if not self.fresh():
+            return
+        d, m = self.d, self.m
+        params = ScenarioParams.from_wad(m.params)
+        spot = m.spot / WAD
+        now = self.now()
+        for pid in sorted(m.vaults):
+            key = self.valuation_key(pid)
+            if self._margin_checked.get(pid) == key:
+                continue
+            legs = []
+            for sid, size, _ in m.vaults[pid].legs:
+                strike, expiry, is_call = d.series[sid]
+                if expiry <= now and expiry in m.settlement:
+                    continue  # settled price: its value no longer moves
+                vol = d.oracle.vol(ETH, strike, expiry) / WAD if expiry > now else 0.0
+                tau = max(expiry - now, 0)
+                legs.append(ScenarioLeg(is_call, strike / WAD, tau, vol, size / WAD))
+            _, _, mm = self.health(pid)
+            loss = worst_loss(legs, spot, params, spot_points=201, time_points=3)
+            assert loss <= mm / WAD * (1 + 1e-12) + 1e-9, f"vault {pid}: loss {loss} > MM {mm}"
+            self._margin_checked[pid] = key
 
     @invariant()
     def no_reentrancy(self):

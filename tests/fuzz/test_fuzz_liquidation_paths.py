@@ -35,7 +35,7 @@ def _open(size, collateral="im+1", long=False):
 
 
 SEED = ("seed_free_balances", {"seeds": [100_000, 0, 0]})
-SQUEEZE = ("tighten_margin", {"stress": (500_000, 2_000_000, 500_000)})
+SQUEEZE = ("tighten_margin", {"stress": (500_000, 3_000_000, 4_000_000, 500_000)})
 
 
 def _liquidate(caller=LIQUIDATOR):

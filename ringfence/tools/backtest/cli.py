@@ -48,7 +48,7 @@ DEFAULT_OUT = REPORTS / "backtest"
     multiple=True,
     metavar="KEY=VALUE",
     help="Change one risk parameter of the params file for this run (human units, e.g. "
-    "vol_shock=0.1); repeatable; recorded in the summary.",
+    "vol_up=0.4); repeatable; recorded in the summary.",
 )
 @click.option(
     "--out",

@@ -81,8 +81,10 @@ def override_risk(params: DeployConfig, underlying: str, settings: list[str]) ->
                 f"--set-risk {setting!r}: expected KEY=VALUE with KEY one of "
                 f"{', '.join(deploy_config.RISK_KEYS)}"
             )
-        wad = deploy_config.to_wad(value.strip(), f"--set-risk {key}", signed=key == "rate")
-        risk = replace(risk, **{key: wad})
+        raw = value.strip()
+        if key in deploy_config.SECONDS_KEYS and raw.isdigit():
+            raw = int(raw)
+        risk = replace(risk, **{key: deploy_config.risk_value(key, raw, f"--set-risk {key}")})
     return replace(params, risk={**params.risk, underlying: risk})
 
 

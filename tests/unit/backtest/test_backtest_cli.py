@@ -45,7 +45,7 @@ def test_quick_run__writes_every_strategy_and_horizon(quick_runs, default_config
     assert codes == [0, 0]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["inputs"]["paths"] == 400 and summary["inputs"]["seed"] == 11
-    assert summary["inputs"]["risk"]["spot_shock"] == 0.15
+    assert summary["inputs"]["risk"]["spot_shock"] == 0.06
     assert summary["versions"]["packages"]["titanoboa"]
     assert set(summary["starts"]) == {"calm", "stressed"}
     for params in default_config.starts:

@@ -23,17 +23,18 @@ def test_breach__loss_exactly_mm__solvent_one_wei_more__breach(default_config):
 
 def test_override_risk__human_units__exact_wad_and_rest_unchanged():
     params = deploy_config.load(PARAMS)
-    changed = override_risk(params, "ETH", ["vol_shock=0.1", "min_short_margin = 0.02"])
+    changed = override_risk(params, "ETH", ["vol_up=0.1", "min_short_margin = 0.03", "horizon=3600"])
     before, after = params.risk["ETH"], changed.risk["ETH"]
-    assert (after.vol_shock, after.min_short_margin) == (10**17, 2 * 10**16)
+    assert (after.vol_up, after.min_short_margin, after.horizon) == (10**17, 3 * 10**16, 3600)
     assert after.spot_shock == before.spot_shock and after.im_factor == before.im_factor
-    assert params.risk["ETH"].vol_shock == 3 * 10**17  # the loaded file is not mutated
+    assert params.risk["ETH"].vol_up == 2 * 10**17  # the loaded file is not mutated
 
 
 @pytest.mark.parametrize(
     ("setting", "message"),
-    [("vol_shok=0.1", "expected KEY=VALUE"), ("vol_shock", "expected KEY=VALUE"),
-     ("vol_shock=abc", "expected a number"), ("im_factor=-1", "must not be negative")],
+    [("vol_upp=0.1", "expected KEY=VALUE"), ("vol_up", "expected KEY=VALUE"),
+     ("vol_up=abc", "expected a number"), ("im_factor=-1", "must not be negative"),
+     ("horizon=1.5", "whole number of seconds")],
 )  # fmt: skip
 def test_override_risk__bad_setting__config_error(setting, message):
     params = deploy_config.load(PARAMS)

@@ -159,17 +159,19 @@ def test_liquidate__pod_leg_rounding__remaining_legs_keep_min_size(funded, trade
             assert abs(leg.size) >= 10**15
 
 
-def test_liquidate__bad_debt_without_insurance__pool_bears_it_and_pays_reward(
+def test_liquidate__bad_debt__no_reward_or_fee_beyond_the_collateral(
     funded, trader, other_trader, liquidator
 ):
+    """A reward the vault cannot pay is not paid by anyone else: no bad debt of its own."""
     pid = open_vault(funded, trader, [(2000, True, -1)], 300)
     set_spot(funded, 3000)
     pool_cash = funded.pool.cash()
     with boa.env.prank(liquidator):
         assert funded.ch.liquidate(pid) == WAD
     liq = closing_log(funded.ch)
-    assert liq.reward > 0 and funded.ch.free_balance(liquidator) == liq.reward
-    # the pool received the collateral minus the reward it advanced to the liquidator
-    assert funded.pool.cash() == pool_cash + funded.units(300) - liq.reward
+    assert (liq.reward, liq.insurance_fee, liq.returned) == (0, 0, 0)
+    assert funded.ch.free_balance(liquidator) == 0
+    # the pool received the whole collateral and bears the rest of the loss
+    assert funded.pool.cash() == pool_cash + funded.units(300)
     assert funded.ch.insurance_fund() == 0
     assert_conserved(funded, [trader, other_trader, liquidator])

@@ -105,8 +105,18 @@ def test_open__expired_series__reverts(funded, trader):
 
 
 def test_open__collateral_below_initial_margin__reverts(funded, trader):
-    with boa.reverts("clearing: collateral below initial margin"):
-        open_vault(funded, trader, [(2000, True, -1)], 250)
+    legs = [(funded.series[(2000, True)], -WAD)]
+    with boa.env.anchor():
+        probe = open_vault(funded, trader, [(2000, True, -1)], 10_000)
+        equity, im, _ = funded.ch.health(probe)
+    cost = funded.units(10_000) * 10**12 - equity  # the spread, WAD
+    need = -(-(im + cost) // 10**12)  # base units that leave equity >= IM, rounded up
+    with boa.env.prank(trader):
+        with boa.reverts("clearing: collateral below initial margin"):
+            funded.ch.open_position(legs, need - 1, funded.units(1_000))
+        pid = funded.ch.open_position(legs, need, funded.units(1_000))
+    equity, im, _ = funded.ch.health(pid)
+    assert equity >= im
 
 
 def test_open__zero_collateral__reverts(funded, trader):

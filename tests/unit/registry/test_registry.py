@@ -30,7 +30,13 @@ def test_set_risk_params__stranger__reverts(proto, trader):
     [
         ("spot_shock", 6 * 10**17, "risk_params: spot_shock"),
         ("spot_shock", 10**15, "risk_params: spot_shock"),
-        ("vol_shock", 3 * WAD, "risk_params: vol_shock"),
+        ("spot_sigmas", 11 * WAD, "risk_params: spot_sigmas"),
+        ("vol_up", 6 * WAD, "risk_params: vol_up"),
+        ("vol_down", 95 * 10**16, "risk_params: vol_down"),
+        ("vol_tenor_cap", 9 * 10**17, "risk_params: vol_tenor_cap"),
+        ("vol_tenor_cap", 9 * WAD, "risk_params: vol_tenor_cap"),
+        ("horizon", 59, "risk_params: horizon"),
+        ("horizon", 7 * 86_400 + 1, "risk_params: horizon"),
         ("im_factor", WAD, "risk_params: im_factor"),
         ("min_short_margin", 6 * 10**17, "risk_params: min_short_margin"),
         ("liquidation_reward", 3 * 10**17, "risk_params: liquidation_reward"),
@@ -59,7 +65,7 @@ def test_list_series__owner__stores_terms_not_yet_in_the_pool_book(proto):
     assert sid not in proto.pool.active_series()
 
 
-LISTING_TERMS, LISTING_PRICED, LISTING_OPENING = 0, 1, 2
+LISTING_TERMS, LISTING_PRICED, LISTING_TRADED, LISTING_OPENING = 0, 1, 2, 3
 
 
 def test_listing__opening__terms_index_params_and_limits(proto):
@@ -79,8 +85,12 @@ def test_listing__less_detail__reads_only_what_is_asked(proto):
     sids = [proto.series[(2000, True)], 0, 0, 0]
     priced = proto.registry.listing(sids, 1, LISTING_PRICED)
     assert priced.limits.caps == [0, 0, 0, 0] and priced.limits.max_utilisation == 0
-    assert priced.params.min_size == 0  # read only when opening
+    # the trading word (penalties, spread, minimum size) is not read to price a vault
+    assert (priced.params.min_size, priced.params.liquidation_reward) == (0, 0)
     assert priced.params.im_factor == proto.registry.risk_params(ETH).im_factor
+    traded = proto.registry.listing(sids, 1, LISTING_TRADED)
+    assert tuple(traded.params) == tuple(proto.registry.risk_params(ETH))
+    assert traded.limits.max_utilisation == 0
     terms = proto.registry.listing(sids, 1, LISTING_TERMS)
     assert terms.underlying == ETH and tuple(terms.terms[0]) == (2000 * WAD, proto.expiry, True)
     assert terms.params.im_factor == 0
