@@ -84,7 +84,9 @@ def evaluate(
         sc.strikes[i] = t.strike
         sc.live[i] = True
         if t.expiry <= block.timestamp:
-            s: uint256 = staticcall ORACLE.settlement_price(underlying, t.expiry)
+            s: uint256 = staticcall ORACLE.settlement_price(
+                underlying, t.expiry
+            )
             # a fixed settlement price no longer moves; until then the payoff is at spot
             sc.live[i] = s == 0
             if s == 0:
@@ -108,7 +110,9 @@ def evaluate(
         out.marks[i] = sc.marks[i]
 
     h: uint256 = self._spot_shock(vol_ref, params)
-    down: uint256 = min(h * params.crash_factor // constants.WAD, risk.MAX_SPOT_DOWN)
+    down: uint256 = min(
+        h * params.crash_factor // constants.WAD, risk.MAX_SPOT_DOWN
+    )
     factors: uint256[3] = empty(uint256[3])
     logs: int256[3] = empty(int256[3])
     factors, logs = black_scholes._scenario_shifts(h, down)
@@ -219,7 +223,9 @@ def _spot_shock(vol_ref: uint256, p: risk.RiskParams) -> uint256:
     # sqrt(horizon / year) at 1e18: horizon <= 604,800 s
     root: uint256 = isqrt(p.horizon * 10**36 // constants.YEAR)
     # vol_ref is an oracle vol (<= ~1e24) and spot_sigmas <= 1e19: no overflow
-    h: uint256 = p.spot_sigmas * vol_ref // constants.WAD * root // constants.WAD
+    h: uint256 = (
+        p.spot_sigmas * vol_ref // constants.WAD * root // constants.WAD
+    )
     return min(max(h, p.spot_shock), risk.MAX_SPOT_SHOCK)
 
 
@@ -263,6 +269,11 @@ def _mark_and_vega(
     theta: int256 = 0
     # expiry > block.timestamp: cannot underflow
     price, delta, gamma, vega, theta = black_scholes._price_and_greeks(
-        t.is_call, spot, t.strike, unsafe_sub(t.expiry, block.timestamp), vol, rate
+        t.is_call,
+        spot,
+        t.strike,
+        unsafe_sub(t.expiry, block.timestamp),
+        vol,
+        rate,
     )
     return convert(max(price, 0), uint256), convert(max(vega, 0), uint256)

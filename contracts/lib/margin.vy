@@ -114,13 +114,11 @@ def _requirement(
         per_unit += math._ceil_div(
             RATE_ALLOWANCE
             * convert(abs(p.rate), uint256)
-            * sc.strikes[i]
-            // constants.WAD
+            * sc.strikes[i] // constants.WAD
             * p.horizon,
             constants.YEAR,
         )
         allowance += math._ceil_div(units * per_unit, constants.WAD)
-
     # Bounds for the unsafe arithmetic below: spot and strikes <= 1e30 (the oracle's
     # and the registry's limits), so grid spots and values <= 1.5e30 and intercepts
     # |b| <= 3e30; |delta| <= 1e18; |size| <= 1e27 (the clearing house's limit).
@@ -157,10 +155,18 @@ def _requirement(
             at_grid[1] = unsafe_add(at_grid[1], unsafe_mul(size, mark - v1))
             at_grid[2] = unsafe_add(at_grid[2], unsafe_mul(size, mark - v2))
             if size < 0:
-                line_value[0] = unsafe_add(line_value[0], unsafe_mul(size, mark - v0))
-                line_value[1] = unsafe_add(line_value[1], unsafe_mul(size, mark - v1))
-                line_slope[0] = unsafe_add(line_slope[0], unsafe_mul(size, v0 - v1))
-                line_slope[1] = unsafe_add(line_slope[1], unsafe_mul(size, v1 - v2))
+                line_value[0] = unsafe_add(
+                    line_value[0], unsafe_mul(size, mark - v0)
+                )
+                line_value[1] = unsafe_add(
+                    line_value[1], unsafe_mul(size, mark - v1)
+                )
+                line_slope[0] = unsafe_add(
+                    line_slope[0], unsafe_mul(size, v0 - v1)
+                )
+                line_slope[1] = unsafe_add(
+                    line_slope[1], unsafe_mul(size, v1 - v2)
+                )
         for j: uint256 in range(3):
             worst = max(worst, unsafe_div(at_grid[j], constants.IWAD))
         if len(longs) == 0:
@@ -204,23 +210,28 @@ def _requirement(
             for c: uint256 in range(2):
                 tangents[c].size[j] = size
                 tangents[c].size_mark[j] = size_mark
-        # the bound is concave on each half (chords plus minus-envelopes): its maximum
-        # is at a grid spot (done above) or where a long leg's envelope bends
+            # the bound is concave on each half (chords plus minus-envelopes): its maximum
+            # is at a grid spot (done above) or where a long leg's envelope bends
+
+
         for c: uint256 in range(2):
             worst = max(
                 worst,
                 self._half_max(
-                    tangents[c], nl, line_value[c], line_slope[c], s[c], s[c + 1]
+                    tangents[c],
+                    nl,
+                    line_value[c],
+                    line_slope[c],
+                    s[c],
+                    s[c + 1],
                 ),
             )
     mm: uint256 = convert(worst, uint256) + allowance
     mm = max(
         mm,
         p.min_short_margin
-        * spot
-        // constants.WAD
-        * short_units
-        // constants.WAD,
+        * spot // constants.WAD
+        * short_units // constants.WAD,
     )
     im: uint256 = mm * p.im_factor // constants.WAD
     if all_long:
@@ -271,7 +282,9 @@ def _half_max(
         # frac = (x - lo) / width in [0, 1], WAD; x - lo <= 1.5e30
         frac: int256 = constants.IWAD
         if width != 0:
-            frac = unsafe_div(unsafe_mul(unsafe_sub(x, lo), constants.IWAD), width)
+            frac = unsafe_div(
+                unsafe_mul(unsafe_sub(x, lo), constants.IWAD), width
+            )
         # |line_slope| <= 1e58 times frac <= 1e18: < 1e76; the sum stays at WAD^2
         total: int256 = unsafe_add(
             line_value, unsafe_div(unsafe_mul(line_slope, frac), constants.IWAD)
@@ -285,7 +298,9 @@ def _half_max(
                 total = unsafe_add(
                     total,
                     unsafe_sub(
-                        unsafe_sub(t.size_mark[j], unsafe_mul(size, t.right_b[j])),
+                        unsafe_sub(
+                            t.size_mark[j], unsafe_mul(size, t.right_b[j])
+                        ),
                         unsafe_div(
                             unsafe_mul(size, unsafe_mul(t.right_d[j], x)),
                             constants.IWAD,
@@ -296,7 +311,9 @@ def _half_max(
                 total = unsafe_add(
                     total,
                     unsafe_sub(
-                        unsafe_sub(t.size_mark[j], unsafe_mul(size, t.left_b[j])),
+                        unsafe_sub(
+                            t.size_mark[j], unsafe_mul(size, t.left_b[j])
+                        ),
                         unsafe_div(
                             unsafe_mul(size, unsafe_mul(t.left_d[j], x)),
                             constants.IWAD,
@@ -335,5 +352,7 @@ def _liquidation_fraction(
     if need <= 0:
         return 0
     # rounding up closes slightly more, in the rest's favour
-    f: uint256 = math._ceil_div(convert(need, uint256) * constants.WAD, im - base)
+    f: uint256 = math._ceil_div(
+        convert(need, uint256) * constants.WAD, im - base
+    )
     return min(f, constants.WAD)

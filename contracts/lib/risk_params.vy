@@ -11,6 +11,7 @@
      and why. Pure functions.
 """
 
+
 struct RiskParams:
     # scenario spot move h = clamp(spot_sigmas * vol_ref * sqrt(horizon / year),
     # spot_shock, MAX_SPOT_SHOCK): up by h, down by crash_factor * h (at most
@@ -45,17 +46,25 @@ MAX_SPOT_SHOCK: constant(uint256) = 5 * 10**17  # 50 %: h never exceeds it
 MAX_SPOT_SIGMAS: constant(uint256) = 8 * 10**18  # 8 standard deviations
 MIN_CRASH_FACTOR: constant(uint256) = 10**18  # the down move is at least h
 MAX_CRASH_FACTOR: constant(uint256) = 3 * 10**18
-MAX_SPOT_DOWN: constant(uint256) = 9 * 10**17  # the down move never exceeds 90 %
+MAX_SPOT_DOWN: constant(uint256) = (
+    9 * 10**17
+)  # the down move never exceeds 90 %
 MAX_VOL_UP: constant(uint256) = 4 * 10**18  # vol x 5 at a 30-day tenor
 MAX_VOL_DOWN: constant(uint256) = 9 * 10**17  # vol x 0.1 at a 30-day tenor
-MIN_VOL_TENOR_CAP: constant(uint256) = 10**18  # short tenors move at least as much
+MIN_VOL_TENOR_CAP: constant(uint256) = (
+    10**18
+)  # short tenors move at least as much
 MAX_VOL_TENOR_CAP: constant(uint256) = 4 * 10**18
 MIN_HORIZON: constant(uint256) = 60  # seconds
 MAX_HORIZON: constant(uint256) = 7 * 86_400  # seconds
 MIN_IM_FACTOR: constant(uint256) = 105 * 10**16  # 1.05
 MAX_IM_FACTOR: constant(uint256) = 3 * 10**18  # 3.0
-MAX_MIN_SHORT_MARGIN: constant(uint256) = 5 * 10**17  # 50 % of spot per short unit
-MAX_LIQUIDATION_REWARD: constant(uint256) = 2 * 10**17  # 20 % of the closed MM
+MAX_MIN_SHORT_MARGIN: constant(uint256) = (
+    5 * 10**17
+)  # 50 % of spot per short unit
+MAX_LIQUIDATION_REWARD: constant(uint256) = (
+    2 * 10**17
+)  # 20 % of the closed MM
 MAX_INSURANCE_FEE: constant(uint256) = 2 * 10**17  # 20 % of the closed MM
 MAX_SPREAD_VOL: constant(uint256) = 10**17  # 10 vol points of vega
 MIN_RATE: constant(int256) = -(10**17)  # -10 %
@@ -103,7 +112,8 @@ def _check(p: RiskParams):
     ), "risk_params: spot_shock"
     assert p.spot_sigmas <= MAX_SPOT_SIGMAS, "risk_params: spot_sigmas"
     assert (
-        p.crash_factor >= MIN_CRASH_FACTOR and p.crash_factor <= MAX_CRASH_FACTOR
+        p.crash_factor >= MIN_CRASH_FACTOR
+        and p.crash_factor <= MAX_CRASH_FACTOR
     ), "risk_params: crash_factor"
     assert p.vol_up <= MAX_VOL_UP, "risk_params: vol_up"
     assert p.vol_down <= MAX_VOL_DOWN, "risk_params: vol_down"

@@ -23,7 +23,9 @@ def test_breach__loss_exactly_mm__solvent_one_wei_more__breach(default_config):
 
 def test_override_risk__human_units__exact_wad_and_rest_unchanged():
     params = deploy_config.load(PARAMS)
-    changed = override_risk(params, "ETH", ["vol_up=0.1", "min_short_margin = 0.03", "horizon=3600"])
+    changed = override_risk(
+        params, "ETH", ["vol_up=0.1", "min_short_margin = 0.03", "horizon=3600"]
+    )
     before, after = params.risk["ETH"], changed.risk["ETH"]
     assert (after.vol_up, after.min_short_margin, after.horizon) == (10**17, 3 * 10**16, 3600)
     assert after.spot_shock == before.spot_shock and after.im_factor == before.im_factor
