@@ -48,6 +48,9 @@ initializes: position_store
 
 # @dev Largest |size| of one leg, WAD (a billion units).
 MAX_SIZE: constant(uint256) = 10**27
+# @dev After this long past its last expiry, anyone who settles a vault for its
+#      owner earns its liquidation deposit (docs/solvency.md, "Dust").
+SETTLE_GRACE: constant(uint256) = 86_400
 
 # =============================================================== immutables
 
@@ -57,6 +60,11 @@ ENGINE: public(immutable(IMarginEngine))
 ORACLE: public(immutable(IOracle))
 # @dev 10**(18 - decimals): base units to WAD.
 SCALE: public(immutable(uint256))
+# @dev Base units taken from the owner at open beside the collateral, outside the
+#      vault's equity: returned on close and settlement, paid to whoever
+#      liquidates the whole vault, so that even a minimum-size vault is worth
+#      liquidating (docs/solvency.md, "Dust").
+LIQUIDATION_DEPOSIT: public(immutable(uint256))
 
 # ================================================================== structs
 
@@ -89,13 +97,20 @@ _insurance: uint256
 
 
 @deploy
-def __init__(token: IERC20, engine: IMarginEngine, registry: IRegistry):
+def __init__(
+    token: IERC20,
+    engine: IMarginEngine,
+    registry: IRegistry,
+    liquidation_deposit: uint256,
+):
     """
     @notice Deploy the clearing house. The registry's owner wires the pool
             once with `set_pool`.
     @param token Quote (collateral) token, at most 18 decimals.
     @param engine The margin engine (MarginEngine.vy); its oracle is ours.
     @param registry The registry of series and risk parameters.
+    @param liquidation_deposit Base units every vault deposits at open for
+           its eventual liquidator (0 for none), at most 2**93 - 1.
     """
     decimals: uint8 = staticcall IERC20Detailed(token.address).decimals()
     assert decimals <= 18, "clearing: decimals > 18"
@@ -104,6 +119,10 @@ def __init__(token: IERC20, engine: IMarginEngine, registry: IRegistry):
     REGISTRY = registry
     ORACLE = IOracle(staticcall engine.ORACLE())
     SCALE = 10**convert(18 - decimals, uint256)
+    assert (
+        liquidation_deposit <= position_store.MAX_COLLATERAL
+    ), "clearing: deposit too large"
+    LIQUIDATION_DEPOSIT = liquidation_deposit
     position_store.__init__()
 
 
@@ -181,7 +200,8 @@ def open_position(
 ) -> uint256:
     """
     @notice Open an isolated vault with 1-4 legs on one underlying, funded
-            with `collateral` from the caller's free balance. Each leg enters
+            with `collateral` (and the liquidation deposit) from the caller's
+            free balance. Each leg enters
             at mark + spread (long) or mark - spread (short); the spread,
             |size| * spread_vol * vega, is the trader's opening cost, owed to
             the pool through the entry price.
@@ -251,9 +271,9 @@ def open_position(
     assert equity >= convert(
         pr.initial, int256
     ), "clearing: collateral below initial margin"
-    extcall self.pool.book(book, l.limits.max_utilisation, 0)
+    extcall self.pool.book(book, l.limits.max_utilisation, 0, msg.sender)
 
-    self._debit_free(msg.sender, collateral)
+    self._debit_free(msg.sender, collateral + LIQUIDATION_DEPOSIT)
     position_id: uint256 = position_store._create(msg.sender, n, collateral)
     log IClearingHouse.PositionOpened(
         position_id=position_id,
@@ -363,7 +383,7 @@ def close_position(position_id: uint256, max_cost: uint256) -> int256:
     cost_tokens: uint256 = token_units._up(cost, SCALE)
     assert cost_tokens <= max_cost, "clearing: cost above max"
     position_store._delete(position_id, v.n)
-    o: Outcome = self._wind_down(position_id, v, l, pnl, 0, 0, empty(address))
+    o: Outcome = self._wind_down(position_id, v, l, pnl, 0, 0, owner)
     log IClearingHouse.PositionClosed(
         position_id=position_id,
         owner=owner,
@@ -404,17 +424,31 @@ def liquidate_many(
 ) -> uint256:
     """
     @notice `liquidate` every open, unhealthy vault in the list; skips the
-            others (so competing keepers do not revert each other).
+            others (so competing keepers do not revert each other). Each id is
+            processed on its own: one that cannot be (say, its underlying's
+            feed is stale) is skipped with `BatchSkipped` and the rest go on,
+            in any order of ids.
     @param position_ids Up to 50 vault ids.
     @return uint256 Number of vaults liquidated.
     """
-    count: uint256 = 0
-    for position_id: uint256 in position_ids:
-        if position_store._owner_and_count(position_id)[1] == 0:
-            continue
-        if self._liquidate(position_id, msg.sender) != 0:
-            count += 1
-    return count
+    return self._batch(
+        position_ids,
+        method_id("liquidate_in_batch(uint256,address)", output_type=bytes4),
+    )
+
+
+@external
+def liquidate_in_batch(position_id: uint256, liquidator: address) -> uint256:
+    """
+    @notice One id of `liquidate_many`, in its own call frame so that a
+            revert undoes only this id. Only the clearing house itself.
+    @param position_id An open vault.
+    @param liquidator Who receives the reward.
+    @return uint256 Fraction closed, WAD; 0 for a healthy vault.
+    @dev Not guarded by the reentrancy lock: `liquidate_many` holds it.
+    """
+    assert msg.sender == self, "clearing: internal"
+    return self._liquidate(position_id, liquidator)
 
 
 @external
@@ -423,7 +457,9 @@ def settle(position_id: uint256) -> int256:
     """
     @notice Settle a vault whose legs have all expired, at the oracle's
             settlement prices; the rest goes to the owner's free balance.
-            Permissionless; needs no fresh spot.
+            Permissionless; needs no fresh spot. The liquidation deposit goes
+            back to the owner, or to the caller who settles someone else's
+            vault a day or more after its last expiry.
     @param position_id An open vault.
     @return int256 Realised P&L, WAD quote.
     @dev Reverts for a vault that is not open, before every expiry, or before
@@ -434,7 +470,7 @@ def settle(position_id: uint256) -> int256:
     ), "clearing: no position"
     ok: bool = False
     pnl: int256 = 0
-    ok, pnl = self._settle(position_id, True)
+    ok, pnl = self._settle(position_id, True, msg.sender)
     return pnl
 
 
@@ -445,19 +481,52 @@ def settle_many(
 ) -> uint256:
     """
     @notice `settle` every open, settleable vault in the list; skips others.
+            Each id is processed on its own (see `liquidate_many`).
     @param position_ids Up to 50 vault ids.
     @return uint256 Number of vaults settled.
     """
-    count: uint256 = 0
-    for position_id: uint256 in position_ids:
-        if position_store._owner_and_count(position_id)[1] == 0:
-            continue
-        ok: bool = False
-        pnl: int256 = 0
-        ok, pnl = self._settle(position_id, False)
-        if ok:
-            count += 1
-    return count
+    return self._batch(
+        position_ids,
+        method_id("settle_in_batch(uint256,address)", output_type=bytes4),
+    )
+
+
+@external
+def settle_in_batch(position_id: uint256, caller: address) -> bool:
+    """
+    @notice One id of `settle_many`, in its own call frame. Only the clearing
+            house itself.
+    @param position_id An open vault.
+    @param caller Who called `settle_many` (may earn the deposit).
+    @return bool Whether it settled (False: not yet expired or no price).
+    @dev Not guarded by the reentrancy lock: `settle_many` holds it.
+    """
+    assert msg.sender == self, "clearing: internal"
+    ok: bool = False
+    pnl: int256 = 0
+    ok, pnl = self._settle(position_id, False, caller)
+    return ok
+
+
+@external
+@nonreentrant
+def pay_claims(max_claims: uint256) -> uint256:
+    """
+    @notice Pay the oldest unpaid claims (gains the pool could not pay when
+            they were realised, see `LiquidityPool.claim_head`) into their
+            owners' free balances, in the order they arose, as far as the
+            pool's cash goes. Permissionless.
+    @param max_claims Most claims to visit, at most 50.
+    @return uint256 Base units credited.
+    """
+    credited: uint256 = 0
+    paid: DynArray[
+        ILiquidityPool.Claim, constants.MAX_BATCH
+    ] = extcall self.pool.pay_claims(max_claims)
+    for c: ILiquidityPool.Claim in paid:
+        self._free[c.account] += c.amount
+        credited += c.amount
+    return credited
 
 
 # ==================================================================== views
@@ -560,15 +629,46 @@ def _send(receiver: address, amount: uint256):
 
 
 @internal
+def _batch(
+    position_ids: DynArray[uint256, constants.MAX_BATCH], method: bytes4
+) -> uint256:
+    """
+    @dev Call `method(position_id, msg.sender)` on this contract for every
+         open vault in the list, each in its own frame: a revert undoes only
+         that id, which is logged as `BatchSkipped`. Returns how many calls
+         returned a non-zero word (a liquidation or settlement done).
+    """
+    count: uint256 = 0
+    for position_id: uint256 in position_ids:
+        if position_store._owner_and_count(position_id)[1] == 0:
+            continue
+        ok: bool = False
+        out: Bytes[128] = b""
+        ok, out = raw_call(
+            self,
+            concat(method, abi_encode(position_id, msg.sender)),
+            max_outsize=128,
+            revert_on_failure=False,
+        )
+        if not ok:
+            log IClearingHouse.BatchSkipped(position_id=position_id, reason=out)
+        elif extract32(out, 0, output_type=uint256) != 0:
+            count += 1
+    return count
+
+
+@internal
 def _book(
-    book: DynArray[ILiquidityPool.BookLeg, constants.MAX_LEGS], gain: uint256
-):
+    book: DynArray[ILiquidityPool.BookLeg, constants.MAX_LEGS],
+    gain: uint256,
+    owner: address,
+) -> uint256:
     """
-    @dev Apply leg changes to the pool's book; the pool pays a trader's gain
-         in full.
+    @dev Apply leg changes to the pool's book and collect a trader's gain;
+         what the pool cannot pay now becomes `owner`'s claim on the pool
+         (never a revert). Returns what was paid now.
     """
-    paid: uint256 = extcall self.pool.book(book, 0, gain)
-    assert paid == gain, "clearing: pool cannot pay"
+    return extcall self.pool.book(book, 0, gain, owner)
 
 
 @internal
@@ -697,7 +797,7 @@ def _wind_down(
     pnl: int256,
     reward: uint256,
     fee: uint256,
-    liquidator: address,
+    receiver: address,
 ) -> Outcome:
     """
     @dev Realise a closed vault: remove its legs from the pool's book, the
@@ -706,16 +806,16 @@ def _wind_down(
          fee, as far as what is left pays them; the rest goes to the owner's
          free balance. A loss the collateral cannot cover is a shortfall: paid
          by the insurance fund, then borne by the pool. The owner's free balance and
-         other vaults are never debited. The caller logs its event, then
-         `_log_emptied`.
+         other vaults are never debited. `receiver` gets the reward and the
+         liquidation deposit (the owner, on a close). The caller logs its event,
+         then `_log_emptied`.
     """
     o: Outcome = empty(Outcome)
     cash: uint256 = v.collateral
     to_pool: uint256 = 0
     debt: uint256 = 0
     gain: uint256 = token_units._gain_down(pnl, SCALE)
-    self._book(self._book_legs(v, l, v.sizes), gain)
-    cash += gain
+    cash += self._book(self._book_legs(v, l, v.sizes), gain, v.owner)
     loss: uint256 = token_units._loss_up(pnl, SCALE)
     if loss > 0:
         to_pool = min(cash, loss)
@@ -744,8 +844,8 @@ def _wind_down(
             insurance_paid=insurance_paid,
             pool_loss=o.shortfall - insurance_paid,
         )
-    if o.reward > 0:
-        self._free[liquidator] += o.reward
+    if o.reward + LIQUIDATION_DEPOSIT > 0:
+        self._free[receiver] += o.reward + LIQUIDATION_DEPOSIT
     o.returned = cash
     if cash > 0:
         self._free[v.owner] += cash
@@ -792,7 +892,7 @@ def _liquidate(position_id: uint256, liquidator: address) -> uint256:
         liquidator=liquidator,
         fraction=constants.WAD,
         pnl=pnl,
-        reward=o.reward,
+        reward=o.reward + LIQUIDATION_DEPOSIT,
         insurance_fee=o.fee,
         returned=o.returned,
         shortfall=o.shortfall,
@@ -841,13 +941,17 @@ def _liquidate_partial(
     loss: uint256 = token_units._loss_up(pnl, SCALE)
     if v.collateral + gain < loss + reward + fee:
         return False
+    # the closed part's gain must reach the vault now, or the rest would be short of
+    # IM: when the pool cannot pay it, the whole vault goes (its gain a claim)
+    if gain > 0 and gain > staticcall self.pool.available_cash():
+        return False
     rest: uint256 = v.collateral + gain - loss - reward - fee
     for i: uint256 in range(v.n, bound=constants.MAX_LEGS):
         position_store._set_leg(
             position_id, i, v.series[i], rest_sizes[i], v.entries[i]
         )
     position_store._set_collateral(position_id, rest)
-    self._book(self._book_legs(v, l, closed), gain)
+    self._book(self._book_legs(v, l, closed), gain, v.owner)
     if loss > 0:
         self._send(self.pool.address, loss)
     self._free[liquidator] += reward
@@ -870,18 +974,24 @@ def _liquidate_partial(
 
 
 @internal
-def _settle(position_id: uint256, strict: bool) -> (bool, int256):
+def _settle(
+    position_id: uint256, strict: bool, caller: address
+) -> (bool, int256):
     """
     @dev Settle at the settlement prices; with `strict` a vault that cannot
-         settle yet reverts, otherwise it returns (False, 0).
+         settle yet reverts, otherwise it returns (False, 0). The deposit goes
+         to `caller` when it settles another's vault SETTLE_GRACE after the
+         last expiry, else to the owner.
     """
     v: Loaded = self._load(position_id)
     l: IRegistry.Listing = self._listing(v, constants.LISTING_TERMS)
     payoffs: uint256[constants.MAX_LEGS] = empty(uint256[constants.MAX_LEGS])
+    last: uint256 = 0
     for i: uint256 in range(v.n, bound=constants.MAX_LEGS):
         if l.terms[i].expiry > block.timestamp:
             assert not strict, "clearing: not expired"
             return False, 0
+        last = max(last, l.terms[i].expiry)
         s: uint256 = staticcall ORACLE.settlement_price(
             l.underlying, l.terms[i].expiry
         )
@@ -891,7 +1001,10 @@ def _settle(position_id: uint256, strict: bool) -> (bool, int256):
         payoffs[i] = payoff._payoff(l.terms[i].is_call, s, l.terms[i].strike)
     pnl: int256 = payoff._pnl(v.n, v.sizes, payoffs, v.entries)
     position_store._delete(position_id, v.n)
-    o: Outcome = self._wind_down(position_id, v, l, pnl, 0, 0, empty(address))
+    receiver: address = v.owner
+    if block.timestamp >= last + SETTLE_GRACE:
+        receiver = caller
+    o: Outcome = self._wind_down(position_id, v, l, pnl, 0, 0, receiver)
     log IClearingHouse.PositionSettled(
         position_id=position_id,
         owner=v.owner,

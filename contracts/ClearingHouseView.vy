@@ -45,17 +45,34 @@ def __init__(clearing_house: IClearingHouse, registry: IRegistry):
 @view
 def health_many(
     position_ids: DynArray[uint256, constants.MAX_BATCH]
-) -> DynArray[IClearingHouse.Health, constants.MAX_BATCH]:
+) -> DynArray[IClearingHouseView.HealthOf, constants.MAX_BATCH]:
     """
-    @notice `ClearingHouse.health` of every id, in order.
+    @notice `ClearingHouse.health` of every id, in order, each read in its own
+            call: an id whose read reverts (its underlying's feed is stale,
+            say) comes back with ok False instead of failing the batch.
     @param position_ids Up to 50 vault ids.
-    @return DynArray[IClearingHouse.Health, 50] (equity, initial,
-            maintenance) per id, WAD quote; zeros for an id that is not open.
-    @dev Reverts on a stale oracle.
+    @return DynArray[IClearingHouseView.HealthOf, 50] (ok, equity, initial,
+            maintenance) per id, WAD quote; zeros for an id that is not open,
+            and zeros with ok False where the read reverted.
     """
-    out: DynArray[IClearingHouse.Health, constants.MAX_BATCH] = []
+    out: DynArray[IClearingHouseView.HealthOf, constants.MAX_BATCH] = []
     for position_id: uint256 in position_ids:
-        out.append(self._health(position_id))
+        ok: bool = False
+        raw: Bytes[96] = b""
+        ok, raw = raw_call(
+            CLEARING_HOUSE.address,
+            abi_encode(position_id, method_id=method_id("health(uint256)")),
+            max_outsize=96,
+            is_static_call=True,
+            revert_on_failure=False,
+        )
+        h: IClearingHouseView.HealthOf = empty(IClearingHouseView.HealthOf)
+        if ok and len(raw) == 96:
+            h.ok = True
+            h.equity = convert(extract32(raw, 0), int256)
+            h.initial = extract32(raw, 32, output_type=uint256)
+            h.maintenance = extract32(raw, 64, output_type=uint256)
+        out.append(h)
     return out
 
 

@@ -72,6 +72,17 @@ series_size_entry: public(HashMap[uint256, int256])
 series_open_legs: public(HashMap[uint256, uint256])
 # @dev sum over series of |net size| * strike, WAD quote.
 locked_notional: public(uint256)
+# @dev Traders' gains the pool could not pay when they were realised, base units:
+#      claims, senior to every LP and paid in the order they arose (FIFO, see
+#      docs/solvency.md). Cash up to `owed` is reserved for them. Claim i is
+#      `_claim_amount[i]` for `_claim_account[i]`; [claim_head, claim_tail) are
+#      unpaid; `claims_of` totals them per account.
+owed: public(uint256)
+claim_head: public(uint256)
+claim_tail: public(uint256)
+_claim_account: HashMap[uint256, address]
+_claim_amount: HashMap[uint256, uint256]
+claims_of: public(HashMap[address, uint256])
 # @dev Series with open legs; index + 1 in `_active` (0 when not active).
 _active: DynArray[uint256, constants.MAX_ACTIVE_SERIES]
 _active_index: HashMap[uint256, uint256]
@@ -119,11 +130,13 @@ def book(
     legs: DynArray[ILiquidityPool.BookLeg, constants.MAX_LEGS],
     max_utilisation: uint256,
     pay: uint256,
+    claimant: address,
 ) -> uint256:
     """
     @notice Apply a vault's leg changes to the book, then send up to `pay`
             base units of cash to the clearing house (a trader's realised
-            gain). Only the clearing house.
+            gain); what cash above the older claims cannot pay becomes a claim
+            of `claimant`, queued behind them. Only the clearing house.
     @param legs Per leg: series id, size before and after (WAD; 0 before =
            a new leg, 0 after = a removed leg), entry price and strike (WAD),
            and the series' cap on |traders' net size| (checked for a new leg
@@ -132,7 +145,9 @@ def book(
            stay within this many times the cash (WAD) if it grew. Closings,
            liquidations and settlements pass 0: they are never blocked.
     @param pay Base units requested, 0 for none.
-    @return uint256 Base units sent: min(pay, cash).
+    @param claimant The trader whose gain `pay` is: the owner of any claim.
+    @return uint256 Base units sent: min(pay, cash above the outstanding
+            claims); the rest becomes a claim (never a revert).
     """
     assert msg.sender == CLEARING_HOUSE.address, "pool: not clearing house"
     locked_before: uint256 = self.locked_notional
@@ -161,20 +176,95 @@ def book(
         elif leg.new_size == 0:
             self._remove_leg(leg.series_id)
     self.locked_notional = locked
-    cash: uint256 = staticcall _TOKEN.balanceOf(self)
     if max_utilisation != 0 and locked > locked_before:
+        # cash the outstanding claims reserve backs no new exposure
+        cash: uint256 = self._unreserved(self.owed)
         assert (
             locked <= cash * _SCALE * max_utilisation // constants.WAD
         ), "pool: utilisation"
     if pay == 0:
         return 0
-    paid: uint256 = min(pay, cash)
+    # a new gain is paid only from cash above what older claims reserve; what it
+    # cannot pay becomes a claim behind them (never a revert)
+    owed: uint256 = self.owed
+    paid: uint256 = min(pay, self._unreserved(owed))
+    if paid < pay:
+        # paid < pay: cannot underflow
+        amount: uint256 = unsafe_sub(pay, paid)
+        self.owed = owed + amount
+        index: uint256 = self.claim_tail
+        self._claim_account[index] = claimant
+        self._claim_amount[index] = amount
+        self.claim_tail = index + 1
+        self.claims_of[claimant] += amount
+        log ILiquidityPool.ClaimQueued(
+            account=claimant, index=index, amount=amount
+        )
     if paid > 0:
-        assert extcall _TOKEN.transfer(
-            msg.sender, paid, default_return_value=True
-        ), "pool: transfer failed"
+        self._send(paid)
     log ILiquidityPool.PoolPaid(receiver=msg.sender, requested=pay, paid=paid)
     return paid
+
+
+@external
+@nonreentrant
+def pay_claims(
+    max_claims: uint256,
+) -> DynArray[ILiquidityPool.Claim, constants.MAX_BATCH]:
+    """
+    @notice Pay the oldest claims, in the order they arose, as far as the
+            pool's cash goes (claims come before LPs: all of it may serve
+            them); the last one visited may be paid in part. Sends the total
+            to the clearing house, which credits each owner's free balance.
+            Only the clearing house.
+    @param max_claims Most claims to visit, at most 50.
+    @return DynArray[ILiquidityPool.Claim, 50] (account, base units paid)
+            per claim paid, oldest first.
+    """
+    assert msg.sender == CLEARING_HOUSE.address, "pool: not clearing house"
+    out: DynArray[ILiquidityPool.Claim, constants.MAX_BATCH] = []
+    head: uint256 = self.claim_head
+    tail: uint256 = self.claim_tail
+    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    total: uint256 = 0
+    for _: uint256 in range(
+        min(max_claims, constants.MAX_BATCH), bound=constants.MAX_BATCH
+    ):
+        if head == tail or cash == 0:
+            break
+        account: address = self._claim_account[head]
+        amount: uint256 = self._claim_amount[head]
+        paid: uint256 = min(amount, cash)
+        # paid <= cash, paid <= amount: cannot underflow
+        cash = unsafe_sub(cash, paid)
+        rest: uint256 = unsafe_sub(amount, paid)
+        total += paid
+        self.claims_of[account] -= paid
+        out.append(ILiquidityPool.Claim(account=account, amount=paid))
+        log ILiquidityPool.ClaimPaid(
+            account=account, index=head, paid=paid, remaining=rest
+        )
+        self._claim_amount[head] = rest
+        if rest != 0:
+            break
+        head += 1
+    self.claim_head = head
+    if total > 0:
+        # total is the sum of claims: at most owed
+        self.owed = unsafe_sub(self.owed, total)
+        self._send(total)
+    return out
+
+
+@external
+@view
+def available_cash() -> uint256:
+    """
+    @notice Cash the pool can pay a new gain with now: its cash above what the
+            outstanding claims reserve.
+    @return uint256 Base units.
+    """
+    return self._unreserved(self.owed)
 
 
 @external
@@ -192,8 +282,8 @@ def cash() -> uint256:
 @view
 def free_cash() -> uint256:
     """
-    @notice Cash above what the utilisation limit requires, base units: the
-            most LPs may take out now.
+    @notice Cash above what claims, the utilisation limit and the traders'
+            current gains require, base units: the most LPs may take out now.
     @return uint256 cash - required_cash (at least 0), base units of the
             quote token.
     """
@@ -216,8 +306,9 @@ def liability() -> int256:
 @view
 def required_cash() -> uint256:
     """
-    @notice Cash the utilisation limit requires: locked strike notional /
-            max_utilisation, rounded up.
+    @notice Cash LPs may not withdraw: the outstanding claims plus the larger
+            of locked strike notional / max_utilisation and the traders' net
+            unrealised gain, rounded up.
     @return uint256 Base units.
     """
     return self._required_cash()
@@ -457,11 +548,17 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
 @internal
 @view
 def _total_assets() -> uint256:
+    """
+    @dev NAV: cash - claims - traders' unrealised P&L (a liability rounded up,
+         a receivable rounded down), at least 0.
+    """
     cash: uint256 = staticcall _TOKEN.balanceOf(self)
     liability: int256 = self._liability()
-    if liability <= 0:
-        return cash + token_units._down(convert(-liability, uint256), _SCALE)
-    owed: uint256 = token_units._up(convert(liability, uint256), _SCALE)
+    owed: uint256 = self.owed
+    if liability < 0:
+        cash += token_units._down(convert(-liability, uint256), _SCALE)
+    else:
+        owed += token_units._up(convert(liability, uint256), _SCALE)
     if owed >= cash:
         return 0
     # owed < cash: cannot underflow
@@ -471,11 +568,21 @@ def _total_assets() -> uint256:
 @internal
 @view
 def _required_cash() -> uint256:
-    return token_units._up(
+    """
+    @dev Cash LPs may not take: the outstanding claims plus the larger of the
+         utilisation limit's share of the locked strike notional and the
+         traders' current net unrealised gain.
+    """
+    by_notional: uint256 = token_units._up(
         self.locked_notional
         * constants.WAD // staticcall REGISTRY.max_utilisation(),
         _SCALE,
     )
+    liability: int256 = self._liability()
+    by_gains: uint256 = 0
+    if liability > 0:
+        by_gains = token_units._up(convert(liability, uint256), _SCALE)
+    return self.owed + max(by_notional, by_gains)
 
 
 @internal
@@ -487,6 +594,26 @@ def _free_cash() -> uint256:
         return 0
     # required < cash: cannot underflow
     return unsafe_sub(cash, required)
+
+
+@internal
+@view
+def _unreserved(owed: uint256) -> uint256:
+    """
+    @dev Cash above `owed`, base units.
+    """
+    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    if cash <= owed:
+        return 0
+    # owed < cash: cannot underflow
+    return unsafe_sub(cash, owed)
+
+
+@internal
+def _send(amount: uint256):
+    assert extcall _TOKEN.transfer(
+        msg.sender, amount, default_return_value=True
+    ), "pool: transfer failed"
 
 
 @internal

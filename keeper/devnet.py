@@ -52,6 +52,7 @@ MNEMONIC = "test test test test test test test test test test test junk"
 YEAR = deployer.YEAR
 WAD = 10**18
 POOL_CHUNK = 2_000  # transactions sent before mining them
+LIQUIDATION_DEPOSIT = 0  # base units: the load test measures the keeper, not dust economics
 SEED_BASE_FEE = 10**9  # wei, base fee pinned while seeding
 
 
@@ -269,7 +270,9 @@ def deploy(node: Anvil, params: Path | None = None) -> Devnet:
         expiries[feed.symbol] = resolved
     engine = create("MarginEngine", oracle.address)
     registry = create("Registry", who(config.guardian), config.max_utilisation)
-    clearing = create("ClearingHouse", token.address, engine.address, registry.address)
+    clearing = create(
+        "ClearingHouse", token.address, engine.address, registry.address, LIQUIDATION_DEPOSIT
+    )
     create("ClearingHouseView", clearing.address, registry.address)
     pool = create(
         "LiquidityPool", token.address, clearing.address, registry.address, engine.address,

@@ -45,10 +45,10 @@ from keeper.rpc import Chain, RpcError, to_int
 
 log = logging.getLogger("keeper.index")
 
-#: Version 2: the book comes from two contracts (clearing house + registry) and vaults
-#: from ``VaultState``; version 1 (one contract, collateral recomputed by the keeper) is
-#: refused.
-CHECKPOINT_VERSION = 2
+#: Version 3: the risk parameters of the scenario margin (``spot_sigmas`` ... ``horizon``,
+#: no ``vol_shock``). Version 2 (the same book with the net-Greek parameters) and version 1
+#: (one contract, collateral recomputed by the keeper) are refused.
+CHECKPOINT_VERSION = 3
 
 #: Events that change the book, by the interface of the contract that emits them;
 #: everything else either contract logs is filtered out by topic.
@@ -99,10 +99,17 @@ class Series:
 
 @dataclass(frozen=True)
 class RiskParams:
-    """``risk_params.RiskParams`` as ``IRegistry.RiskParamsSet`` logs it; every field WAD."""
+    """``risk_params.RiskParams`` as ``IRegistry.RiskParamsSet`` logs it, field for field
+    and in the struct's order (so ``RiskParams(*registry.risk_params(u))`` works); every
+    field WAD except ``horizon`` (seconds). docs/risk.md gives each one's meaning."""
 
-    spot_shock: int
-    vol_shock: int
+    spot_shock: int  # floor of the scenario spot move h, fraction of spot
+    spot_sigmas: int  # h = spot_sigmas x highest leg vol x sqrt(horizon / year), if larger
+    crash_factor: int  # the down move is crash_factor x h (at most 90 %)
+    vol_up: int  # scenario vol up, fraction of a leg's vol at a 30-day tenor
+    vol_down: int  # scenario vol down, fraction of a leg's vol at a 30-day tenor
+    vol_tenor_cap: int  # largest tenor scale sqrt(30 days / tau) of the vol moves
+    horizon: int  # liquidation horizon, seconds: longs are revalued this much later
     im_factor: int
     min_short_margin: int
     liquidation_reward: int

@@ -3,10 +3,11 @@
 1. **Shard.** With ``shards`` = N instances, instance ``shard`` = k only handles vaults with
    ``id % N == k``; overlapping or restarted keepers are safe anyway (``liquidate_many``
    skips healthy or closed vaults), sharding just keeps them from racing.
-2. **Rank.** Candidates are priced vaults whose model margin ratio equity / MM is below
+2. **Rank.** Candidates are priced vaults whose model margin ratio is below
    ``prescreen_ratio`` (slightly above 1, so a small model or oracle drift cannot hide a
-   liquidatable vault), worst first. Vaults whose legs have all expired with every
-   settlement price fixed go to settlement instead.
+   liquidatable vault), worst first; the ratio is (equity - e) / (MM + e) with e the
+   model's error bound of the vault (``Health.tolerance``). Vaults whose legs have all
+   expired with every settlement price fixed go to settlement instead.
 3. **Confirm.** Candidates are checked with ``health_many`` of the ``ClearingHouseView`` in
    batches sized to the node's ``eth_call`` gas cap; only vaults with on-chain equity < MM
    are liquidated.
@@ -60,9 +61,11 @@ def chunked(ids: Sequence[int], size: int) -> list[list[int]]:
 def rank(health: Health, prescreen_ratio: float) -> list[int]:
     """Ids of priced, not settleable vaults with ratio < ``prescreen_ratio``, worst first.
 
-    Ties break by id so the order is deterministic.
+    The ratio is :attr:`~keeper.health.Health.screen_ratio`: equity and MM moved against
+    the vault by the model's error bound, so a vault with on-chain equity < MM is always
+    ranked (its screen ratio is below 1). Ties break by id so the order is deterministic.
     """
-    ratio = health.ratio
+    ratio = health.screen_ratio
     mask = health.priced & ~health.settleable & (ratio < prescreen_ratio)
     idx = np.flatnonzero(mask)
     order = np.lexsort((health.ids[idx], ratio[idx]))

@@ -146,6 +146,7 @@ class DeployConfig:
     token: TokenConfig
     guardian: str
     max_utilisation: int
+    liquidation_deposit: int  # base units each vault deposits for its liquidator
     quorum: int
     signers: list[str]
     feeds: list[FeedConfig]
@@ -261,6 +262,9 @@ def parse(data: dict) -> DeployConfig:
         token=token,
         guardian=str(data.get("guardian", "deployer")),
         max_utilisation=to_wad(_require(data, "max_utilisation", "params"), "max_utilisation"),
+        liquidation_deposit=to_units(
+            _require(data, "liquidation_deposit", "params"), decimals, "liquidation_deposit"
+        ),
         quorum=int(oracle_raw.get("quorum", 1)),
         signers=[str(s) for s in _require(oracle_raw, "signers", "oracle")],
         feeds=feeds,

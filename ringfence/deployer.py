@@ -7,8 +7,8 @@ Order (each step needs the previous one's address):
    expiries;
 3. ``MarginEngine(oracle)``;
 4. ``Registry(guardian, max_utilisation)`` — risk parameters per underlying;
-5. ``ClearingHouse(token, engine, registry)`` and ``ClearingHouseView(clearing_house,
-   registry)``;
+5. ``ClearingHouse(token, engine, registry, liquidation_deposit)`` and
+   ``ClearingHouseView(clearing_house, registry)``;
 6. ``LiquidityPool(token, clearing_house, registry, engine, name, symbol)`` and
    ``ClearingHouse.set_pool``;
 7. one ``ChainlinkAdapter(oracle, underlying, description)`` per spot feed;
@@ -189,7 +189,11 @@ def deploy(
     for symbol, risk in config.risk.items():
         registry.set_risk_params(_feed_id(config, symbol), risk.as_tuple(), sender=deployer)
     clearing = deployer.deploy(
-        project.ClearingHouse, token_address, engine.address, registry.address
+        project.ClearingHouse,
+        token_address,
+        engine.address,
+        registry.address,
+        config.liquidation_deposit,
     )
     record.record("ClearingHouse", clearing, project.ClearingHouse)
     log(f"ClearingHouse: {clearing.address}")

@@ -156,12 +156,17 @@ def deploy_protocol(
 
 
 def deploy_core(
-    make_oracle, decimals: int, days: int, max_utilisation: int, params: dict[str, int] | None
+    make_oracle,
+    decimals: int,
+    days: int,
+    max_utilisation: int,
+    params: dict[str, int] | None,
+    liquidation_deposit: int = 0,
 ) -> Protocol:
     """Token, oracle, engine, registry, clearing house, its view and the pool, wired by the
     governance role; no prices and no series yet. ``make_oracle(expiry)`` deploys (and
     configures) the oracle, as governance, between the token and the engine; `expiry` is
-    `days` from now."""
+    `days` from now. `liquidation_deposit` is in base units (0: none)."""
     governance = boa.env.generate_address("governance")
     guardian = boa.env.generate_address("guardian")
     lp = boa.env.generate_address("lp")
@@ -171,7 +176,9 @@ def deploy_core(
         oracle = make_oracle(expiry)
         engine = engine_deployer().deploy(oracle.address)
         registry = registry_deployer().deploy(guardian, max_utilisation)
-        ch = clearing_house_deployer().deploy(token.address, engine.address, registry.address)
+        ch = clearing_house_deployer().deploy(
+            token.address, engine.address, registry.address, liquidation_deposit
+        )
         view = view_deployer().deploy(ch.address, registry.address)
         pool = pool_deployer().deploy(
             token.address, ch.address, registry.address, engine.address, "Ringfence LP", "rfLP"

@@ -60,7 +60,8 @@ def _pnl(
 ) -> int256:
     """
     @dev Futures-style P&L of the first `n` legs: sum size * (price - entry),
-         each term rounded towards zero.
+         each term rounded down (towards -infinity): a gain a wei smaller, a
+         loss a wei larger, against the trader (SPEC 2).
     @param n Number of legs, at most MAX_LEGS.
     @param sizes Signed sizes, WAD units (long > 0).
     @param prices Exit price per unit of each leg (mark, exit or payoff), WAD.
@@ -69,10 +70,12 @@ def _pnl(
     """
     pnl: int256 = 0
     for i: uint256 in range(n, bound=constants.MAX_LEGS):
-        pnl += (
-            sizes[i]
-            * (
-                convert(prices[i], int256) - convert(entries[i], int256)
-            ) // constants.IWAD
+        product: int256 = sizes[i] * (
+            convert(prices[i], int256) - convert(entries[i], int256)
         )
+        term: int256 = product // constants.IWAD
+        if product < 0 and term * constants.IWAD != product:
+            # Vyper's // truncates towards zero: one more wei of loss
+            term -= 1
+        pnl += term
     return pnl

@@ -35,7 +35,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from revm_evm import revm_env
 
 from ringfence.paths import contract_path
-from ringfence.scenario_loss import ScenarioLeg, ScenarioParams, worst_loss
 from ringfence.risk_table import (
     DAY,
     DEFAULT_PARAMS,
@@ -48,6 +47,7 @@ from ringfence.risk_table import (
     registry_deployer,
     view_deployer,
 )
+from ringfence.scenario_loss import ScenarioLeg, ScenarioParams, worst_loss
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_AGE = 3_600
@@ -612,7 +612,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         return cached[1]
 
     def pnl_at(self, legs, marks) -> int:
-        return sum(tdiv(size * (marks[i] - entry), WAD) for i, (_, size, entry) in enumerate(legs))
+        return sum((size * (marks[i] - entry)) // WAD for i, (_, size, entry) in enumerate(legs))
 
     def gain_tokens(self, pnl: int) -> int:
         return pnl // self.scale if pnl > 0 else 0
@@ -1014,7 +1014,7 @@ class RingfenceMachine(RuleBasedStateMachine):
                 mark = pr.marks[i]
                 exit_ = mark - min(spread, mark) if size > 0 else mark + spread
                 cost += abs(size) * abs(mark - exit_) // WAD
-                pnl += tdiv(size * (exit_ - entry), WAD)
+                pnl += (size * (exit_ - entry)) // WAD  # floored, as payoff._pnl
         cost_tokens = -(-cost // self.scale)
         max_cost = max(cost_tokens - 1, 0) if tight else cost_tokens
         if not expected and cost_tokens > max_cost:
@@ -1070,7 +1070,7 @@ class RingfenceMachine(RuleBasedStateMachine):
                     break
                 c = part if size > 0 else -part
                 closed.append(c)
-                part_pnl += tdiv(c * (pr.marks[i] - entry), WAD)
+                part_pnl += (c * (pr.marks[i] - entry)) // WAD
             if ok:
                 charged = pr.maintenance * fraction // WAD
                 reward = charged * reward_rate // WAD // self.scale
@@ -1163,7 +1163,7 @@ class RingfenceMachine(RuleBasedStateMachine):
             price = self.m.settlement.get(expiry, 0)
             if price == 0:
                 return {"clearing: no settlement price"}, 0
-            pnl += tdiv(size * (payoff(is_call, price, strike) - entry), WAD)
+            pnl += (size * (payoff(is_call, price, strike) - entry)) // WAD
         return set(), pnl
 
     @rule(data=st.data())

@@ -17,8 +17,8 @@ def test_stored_abi__equals_the_compiled_interface(name):
 def test_event__struct_argument__signature_expands_the_tuple():
     risk = abi.event("RiskParamsSet", "IRegistry")
     assert risk.signature == (
-        "RiskParamsSet(bytes32,"
-        "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,int256,uint256))"
+        "RiskParamsSet(bytes32,(uint256,uint256,uint256,uint256,uint256,uint256,uint256,"
+        "uint256,uint256,uint256,uint256,uint256,int256,uint256))"
     )
     assert risk.topic0 == "0x" + keccak(text=risk.signature).hex()
 

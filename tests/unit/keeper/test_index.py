@@ -265,7 +265,7 @@ def test_checkpoint__restart__resumes_from_saved_block_without_rescan(tmp_path):
     first = make_index(node, checkpoint=path)
     first.sync(125)
     saved = json.loads(path.read_text())
-    assert saved["version"] == CHECKPOINT_VERSION == 2
+    assert saved["version"] == CHECKPOINT_VERSION == 3
     assert (saved["clearing_house"], saved["registry"]) == (
         FIXTURE["clearing_house"], FIXTURE["registry"]
     )  # fmt: skip
@@ -319,9 +319,25 @@ def test_checkpoint__version_1__refused_with_what_to_do(tmp_path):
     path = tmp_path / "index.json"
     path.write_text(json.dumps({"version": 1, "address": FIXTURE["clearing_house"]}))
 
-    with pytest.raises(ValueError, match="version 1, this keeper reads 2: delete it") as info:
+    with pytest.raises(ValueError, match="version 1, this keeper reads 3: delete it") as info:
         make_index(make_node(), checkpoint=path)
     assert "\n" not in str(info.value)
+
+
+def test_checkpoint__version_2__net_greek_risk_parameters__refused(tmp_path):
+    """Version 2 holds the risk parameters of the net-Greek margin (``vol_shock``): they
+    cannot price the scenario margin, so the book is re-indexed rather than misread."""
+    path = tmp_path / "ck" / "index.json"
+    first = make_index(make_node(), checkpoint=path)
+    first.sync(125)
+    doc = json.loads(path.read_text())
+    doc["version"] = 2
+    doc["risk"] = {u: {"spot_shock": r["spot_shock"], "vol_shock": 10**17}
+                   for u, r in doc["risk"].items()}  # fmt: skip
+    path.write_text(json.dumps(doc))
+
+    with pytest.raises(ValueError, match="version 2, this keeper reads 3: delete it"):
+        make_index(make_node(), checkpoint=path)
 
 
 # ------------------------------------------------------------------ removed logs
