@@ -75,13 +75,12 @@ locked_notional: public(uint256)
 # @dev Traders' gains the pool could not pay when they were realised, base units:
 #      claims, senior to every LP and paid in the order they arose (FIFO, see
 #      docs/solvency.md). Cash up to `owed` is reserved for them. Claim i is
-#      `_claim_amount[i]` for `_claim_account[i]`; [claim_head, claim_tail) are
+#      `claims[i]` (account, amount still unpaid); [claim_head, claim_tail) are
 #      unpaid; `claims_of` totals them per account.
 owed: public(uint256)
 claim_head: public(uint256)
 claim_tail: public(uint256)
-_claim_account: HashMap[uint256, address]
-_claim_amount: HashMap[uint256, uint256]
+claims: public(HashMap[uint256, ILiquidityPool.Claim])
 claims_of: public(HashMap[address, uint256])
 # @dev Series with open legs; index + 1 in `_active` (0 when not active).
 _active: DynArray[uint256, constants.MAX_ACTIVE_SERIES]
@@ -193,8 +192,9 @@ def book(
         amount: uint256 = unsafe_sub(pay, paid)
         self.owed = owed + amount
         index: uint256 = self.claim_tail
-        self._claim_account[index] = claimant
-        self._claim_amount[index] = amount
+        self.claims[index] = ILiquidityPool.Claim(
+            account=claimant, amount=amount
+        )
         self.claim_tail = index + 1
         self.claims_of[claimant] += amount
         log ILiquidityPool.ClaimQueued(
@@ -232,8 +232,8 @@ def pay_claims(
     ):
         if head == tail or cash == 0:
             break
-        account: address = self._claim_account[head]
-        amount: uint256 = self._claim_amount[head]
+        account: address = self.claims[head].account
+        amount: uint256 = self.claims[head].amount
         paid: uint256 = min(amount, cash)
         # paid <= cash, paid <= amount: cannot underflow
         cash = unsafe_sub(cash, paid)
@@ -244,7 +244,7 @@ def pay_claims(
         log ILiquidityPool.ClaimPaid(
             account=account, index=head, paid=paid, remaining=rest
         )
-        self._claim_amount[head] = rest
+        self.claims[head].amount = rest
         if rest != 0:
             break
         head += 1
@@ -393,8 +393,10 @@ def deposit(assets: uint256, receiver: address) -> uint256:
            (needs an allowance; a fee-on-transfer token is rejected).
     @param receiver Account credited with the shares.
     @return uint256 Shares minted, base units of the share token.
-    @dev Reverts on 0 shares or a stale oracle.
+    @dev Reverts on 0 shares, a stale oracle, or an insolvent pool (NAV 0
+         with shares outstanding: the deposit would pay older claims).
     """
+    self._check_solvent()
     shares: uint256 = self._to_shares(assets, False)
     assert shares > 0, "pool: zero shares"
     self._pull(assets)
@@ -436,8 +438,10 @@ def mint(shares: uint256, receiver: address) -> uint256:
     @param receiver Account credited with the shares.
     @return uint256 Base units of the quote token pulled from the caller
             (needs an allowance; a fee-on-transfer token is rejected).
-    @dev Reverts on 0 assets or a stale oracle.
+    @dev Reverts on 0 assets, a stale oracle, or an insolvent pool (shares
+         would be priced at nothing).
     """
+    self._check_solvent()
     assets: uint256 = self._to_assets(shares, True)
     assert assets > 0, "pool: zero assets"
     self._pull(assets)
@@ -594,6 +598,19 @@ def _free_cash() -> uint256:
         return 0
     # required < cash: cannot underflow
     return unsafe_sub(cash, required)
+
+
+@internal
+@view
+def _check_solvent():
+    """
+    @dev New shares only while the existing ones are worth something: in an
+         insolvent pool (claims and traders' gains at least its cash) a deposit
+         would only pay older claims, and mint would sell shares for nothing.
+    """
+    assert (
+        erc4626.erc20.totalSupply == 0 or self._total_assets() > 0
+    ), "pool: insolvent"
 
 
 @internal

@@ -487,12 +487,14 @@ def open_vaults(
 
 def health_many(net: Devnet, ids: Sequence[int], block: int | str = "latest") -> dict:
     """``{id: (equity, initial, maintenance)}`` read on-chain from the ClearingHouseView in
-    batches of 50."""
+    batches of 50; ``None`` for an id whose ``health`` reverted (the view's ``ok`` flag)."""
     out = {}
     for start in range(0, len(ids), 50):
         chunk = list(ids[start : start + 50])
         rows = net.view.functions.health_many(chunk).call(block_identifier=block)
-        out.update({pid: tuple(row) for pid, row in zip(chunk, rows, strict=True)})
+        out.update(
+            {pid: tuple(row[1:]) if row[0] else None for pid, row in zip(chunk, rows, strict=True)}
+        )
     return out
 
 

@@ -80,15 +80,18 @@ def settleable(health: Health) -> list[int]:
 @dataclass(frozen=True)
 class OnChainHealth:
     """``ClearingHouse.health(id)`` as ``ClearingHouseView.health_many`` returns it, WAD
-    quote; all zero for a vault that is not open."""
+    quote; all zero for a vault that is not open. ``ok`` is False when the read reverted
+    (a stale feed of the vault's underlying): such a vault is neither open nor a candidate
+    until it can be priced again."""
 
     equity: int
     initial: int
     maintenance: int
+    ok: bool = True
 
     @property
     def is_open(self) -> bool:
-        return (self.equity, self.initial, self.maintenance) != (0, 0, 0)
+        return self.ok and (self.equity, self.initial, self.maintenance) != (0, 0, 0)
 
     @property
     def liquidatable(self) -> bool:
@@ -105,7 +108,9 @@ def health_many(
         raw = chain.call(view, abi.encode_call("IClearingHouseView", "health_many", [part]))
         rows = abi.decode_result("IClearingHouseView", "health_many", raw)
         for pid, row in zip(part, rows, strict=True):
-            out[pid] = OnChainHealth(row["equity"], row["initial"], row["maintenance"])
+            out[pid] = OnChainHealth(
+                row["equity"], row["initial"], row["maintenance"], bool(row["ok"])
+            )
     return out
 
 

@@ -141,13 +141,20 @@ def deploy_protocol(
     oi_cap: int = 10_000 * WAD,
     max_utilisation: int = 5 * WAD,
     params: dict[str, int] | None = None,
+    liquidation_deposit: int = 0,
 ) -> Protocol:
     """Deploy token, oracle mock, clearing house and pool; list calls and puts at `strikes`.
 
-    `pool_cash` is in whole quote units, deposited by the `lp` role.
+    `pool_cash` is in whole quote units, deposited by the `lp` role; `liquidation_deposit`
+    in base units.
     """
     proto = deploy_core(
-        lambda expiry: oracle_deployer().deploy(), decimals, days, max_utilisation, params
+        lambda expiry: oracle_deployer().deploy(),
+        decimals,
+        days,
+        max_utilisation,
+        params,
+        liquidation_deposit,
     )
     proto.oracle.set_price(ETH, spot)
     proto.oracle.set_vol(ETH, proto.expiry, vol)

@@ -19,8 +19,10 @@ from ringfence.black_scholes import (
 )
 
 # float64 tolerances on well-conditioned inputs (vol >= 1%, tau >= 1 hour), in the same
-# normalised form as the contract's (ref.normalised_errors): measured worst about 100x lower.
-FLOAT_TOLERANCES = {"price": 1e-13, "delta": 1e-12, "gamma": 1e-11, "vega": 1e-11, "theta": 1e-11}
+# normalised form as the contract's (ref.normalised_errors). Delta's is the loosest: d1's
+# condition number 1 / (vol sqrt(tau)) reaches about 9,400 at vol 1 %, tau 1 hour, which
+# turns float64's 1.1e-16 into about 1e-12 (measured worst 1.24e-12, the example below).
+FLOAT_TOLERANCES = {"price": 1e-13, "delta": 1e-11, "gamma": 1e-11, "vega": 1e-11, "theta": 1e-11}
 # The model against the contract itself on the total domain, well-conditioned inputs: in
 # the normalised form (after its 2-wei allowance), 1e-12 for every output. Measured worst:
 # delta 2.6e-13 (S ~ K = 1e12 wei, vol 1 %, tau 1 hour), the others below 2e-15.
@@ -58,6 +60,7 @@ def test_price_and_greeks__hull_example__call_476_put_081():
         vols=st.integers(10**16, 10 * WAD),
     )
 )
+@example(args=(False, 10**23, 10**23 + 1, 3_600, 10**16, -(10**17)))
 @examples(300)
 def test_price_and_greeks_wad__well_conditioned__matches_reference_to_float64(args):
     model = price_and_greeks_wad(*args)

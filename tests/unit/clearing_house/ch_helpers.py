@@ -22,12 +22,14 @@ def equity_im_mm(proto, pid):
 
 
 def held_by_clearing_house(proto, accounts):
-    """Sum of the free balances of `accounts`, every vault's collateral and the insurance fund."""
+    """Sum of the free balances of `accounts`, every vault's collateral and liquidation
+    deposit, and the insurance fund."""
     total = proto.ch.insurance_fund()
     total += sum(proto.ch.free_balance(a) for a in set(accounts))
-    total += sum(
-        proto.view.position(pid).collateral for pid in range(1, proto.ch.next_position_id())
-    )
+    deposit = proto.ch.LIQUIDATION_DEPOSIT()
+    for pid in range(1, proto.ch.next_position_id()):
+        p = proto.view.position(pid)
+        total += p.collateral + (deposit if p.legs else 0)
     return total
 
 

@@ -80,7 +80,7 @@ def fee_token_house(proto):
     """A clearing house whose quote token charges 1 % per transfer."""
     token = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 6)
     ch = clearing_house_deployer().deploy(
-        token.address, proto.engine.address, proto.registry.address
+        token.address, proto.engine.address, proto.registry.address, 0
     )
     return token, ch
 
@@ -111,7 +111,7 @@ def test_deploy__token_above_18_decimals__reverts(proto):
     token = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 19)
     with boa.reverts("clearing: decimals > 18"):
         clearing_house_deployer().deploy(
-            token.address, proto.engine.address, proto.registry.address
+            token.address, proto.engine.address, proto.registry.address, 0
         )
 
 

@@ -21,7 +21,11 @@ def test_health_many__matches_health_in_order(funded, trader):
     a = open_vault(funded, trader, [(2000, True, -1)], 1_000)
     b = open_vault(funded, trader, [(1800, False, 1), (2200, True, 1)], 1_000)
     many = funded.view.health_many([b, 999, a])
-    assert [tuple(h) for h in many] == [funded.ch.health(b), (0, 0, 0), funded.ch.health(a)]
+    assert [tuple(h) for h in many] == [
+        (True, *funded.ch.health(b)),
+        (True, 0, 0, 0),
+        (True, *funded.ch.health(a)),
+    ]
 
 
 def test_health__stale_oracle__reverts(funded, trader):

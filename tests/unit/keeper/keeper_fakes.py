@@ -260,8 +260,10 @@ class FakeClearingHouse:
             raise RpcError(3, f"execution reverted: {message}")
         name, ids = self._decode_call(tx["to"], tx["data"])
         if name == "health_many":
+            # (equity, initial, maintenance) rows read fine; a 4-tuple is (ok, ...) as is
             rows = [self.health.get(pid, (0, 0, 0)) for pid in ids]
-            return "0x" + encode(["(int256,uint256,uint256)[]"], [rows]).hex()
+            rows = [row if len(row) == 4 else (True, *row) for row in rows]
+            return "0x" + encode(["(bool,int256,uint256,uint256)[]"], [rows]).hex()
         count, _ = self._execute(name, ids, apply=False)
         return "0x" + encode(["uint256"], [count]).hex()
 

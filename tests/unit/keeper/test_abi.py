@@ -65,11 +65,11 @@ def test_encode_call__health_many_of_the_view__selector_and_result_decoding():
     assert data[:10] == "0x" + keccak(text="health_many(uint256[])")[:4].hex()
     from eth_abi import encode
 
-    raw = encode(["(int256,uint256,uint256)[]"], [[(-1, 2, 3), (4, 5, 6)]])
+    raw = encode(["(bool,int256,uint256,uint256)[]"], [[(True, -1, 2, 3), (False, 0, 0, 0)]])
     rows = abi.decode_result("IClearingHouseView", "health_many", raw)
     assert rows == [
-        {"equity": -1, "initial": 2, "maintenance": 3},
-        {"equity": 4, "initial": 5, "maintenance": 6},
+        {"ok": True, "equity": -1, "initial": 2, "maintenance": 3},
+        {"ok": False, "equity": 0, "initial": 0, "maintenance": 0},
     ]
 
 

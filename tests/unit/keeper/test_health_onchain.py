@@ -112,7 +112,10 @@ def _compare(proto, ids) -> dict[str, float]:
     candidates = set(rank(h, prescreen_ratio=1.0))
     out = {"ratio": 0.0, "rel": 0.0, "unhealthy": 0}
     im_factor = risk[U].im_factor / WAD
-    for i, (p, (equity, initial, maintenance)) in enumerate(zip(positions, onchain, strict=True)):
+    for i, (p, (ok, equity, initial, maintenance)) in enumerate(
+        zip(positions, onchain, strict=True)
+    ):
+        assert ok, p  # every price the oracle reports has a mark (total domain)
         size = _gross(p, series, market)
         assert h.priced[i]
         for name, model, ref, tol in (

@@ -136,6 +136,15 @@ def test_health_many__batches_by_size__one_call_per_batch(clearing):
     assert not out[3].liquidatable
 
 
+def test_health_many__a_read_that_reverted__neither_open_nor_liquidatable(clearing):
+    clearing.health = {1: (False, 0, 0, 0), 2: (-WAD, 2 * WAD, 3 * WAD)}
+
+    out = health_many(Chain(clearing.node), VIEW, [1, 2], batch=5)
+
+    assert not out[1].ok and not out[1].is_open and not out[1].liquidatable
+    assert out[2].ok and out[2].liquidatable
+
+
 def test_health_many__at_the_clearing_house__reverts_it_has_moved_to_the_view(clearing):
     from keeper.rpc import RpcError
 

@@ -84,7 +84,7 @@ def test_withdraw__above_free_cash__reverts(proto, trader):
 
 def test_book__not_clearing_house__reverts(proto, trader):
     with boa.env.prank(trader), boa.reverts("pool: not clearing house"):
-        proto.pool.book([], 0, 1)
+        proto.pool.book([], 0, 1, trader)
 
 
 def test_total_assets__stale_oracle_with_open_trades__reverts(proto, trader, depositor):
@@ -120,7 +120,7 @@ def test_deploy__asset_not_the_clearing_house_token__reverts(proto):
 def fee_pool(proto):
     token = boa.load(str(contract_path("mocks/fee_token_mock.vy")), 6)
     ch = clearing_house_deployer().deploy(
-        token.address, proto.engine.address, proto.registry.address
+        token.address, proto.engine.address, proto.registry.address, 0
     )
     return token, pool_deployer().deploy(
         token.address, ch.address, proto.registry.address, proto.engine.address, "Fee LP", "fLP"
