@@ -12,8 +12,10 @@ keeper_candidates                     gauge   vaults below the pre-screen ratio,
 keeper_confirmed                      gauge   of those, liquidatable on-chain, last scan
 keeper_settleable                     gauge   vaults ready to settle, last scan
 keeper_vaults_total{action,outcome}   counter vaults by action (liquidate, settle) and
-                                              outcome (sent, mined, lost, failed, dry_run);
-                                              lost = another keeper was first
+                                              outcome (sent, mined, lost, failed, dry_run,
+                                              isolated); lost = another keeper was first,
+                                              isolated = left out of a batch because its
+                                              own simulation reverts (bisected)
 keeper_replacements_total             counter same-nonce fee replacements sent
 keeper_fee_ceiling_waits_total        counter sends/replacements held back by the ceiling
 keeper_simulation_reverts_total       counter batches whose eth_call simulation reverted
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from keeper.sender import Sender
 
 ACTIONS = ("liquidate", "settle")
-OUTCOMES = ("sent", "mined", "lost", "failed", "dry_run")
+OUTCOMES = ("sent", "mined", "lost", "failed", "dry_run", "isolated")
 
 
 @dataclass
@@ -82,6 +84,7 @@ class KeeperMetrics:
                     ("lost", c.lost),
                     ("failed", c.failed),
                     ("dry_run", c.dry_run),
+                    ("isolated", c.isolated),
                 ):
                     self.vaults[(action, outcome)] = table[action]
             self.replacements = c.replacements

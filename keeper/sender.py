@@ -7,6 +7,12 @@ Rules (docs/keeper.md has the rationale):
   returns how many would be acted on; when it is fewer than asked, ``health_many`` of the
   ``ClearingHouseView`` tells which vaults are gone (closed) or healthy again — those are
   **lost to another keeper**, counted, and dropped, never retried.
+- **Bisect a reverting batch.** The ``*_many`` functions skip an id they cannot process
+  (``BatchSkipped``), but a batch whose simulation reverts anyway (an older clearing house,
+  a node quirk, a vault that breaks its call frame) is split in halves and each half
+  simulated again, down to single ids: the ids that revert on their own are left out
+  (counted as ``isolated``, retried at the next scan) and the rest is still sent. k
+  poisoned ids among n cost at most about 2 k log2(n) extra ``eth_call``s.
 - **One nonce manager.** Nonces are handed out locally; on a nonce error from the node the
   manager resyncs from ``eth_getTransactionCount(address, "pending")``.
 - **EIP-1559 fees under a ceiling.** First attempt: priority fee ``priority_fee``, max fee
@@ -201,6 +207,7 @@ class Counters:
     replacements: int = 0
     ceiling_waits: int = 0
     simulation_reverts: int = 0
+    isolated: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
 
 
 class Sender:
@@ -344,8 +351,23 @@ class Sender:
             raw = self.chain.call(self.clearing_house, data, sender=self.signer.address)
         except RpcError as exc:
             self.counters.simulation_reverts += 1
-            log.info("%s simulation reverted: %s", kind, revert_reason(exc))
-            return []
+            if len(batch) == 1:
+                self.counters.isolated[kind] += 1
+                log.warning(
+                    "%s of vault %d reverts on its own, left out: %s",
+                    kind,
+                    batch[0],
+                    revert_reason(exc),
+                )
+                return []
+            log.info(
+                "%s simulation of %d vaults reverted (%s): bisecting",
+                kind,
+                len(batch),
+                revert_reason(exc),
+            )
+            half = len(batch) // 2
+            return self._simulate(kind, batch[:half]) + self._simulate(kind, batch[half:])
         count = abi.decode_result("IClearingHouse", _FUNCTIONS[kind], raw)
         if count == len(batch):
             return batch

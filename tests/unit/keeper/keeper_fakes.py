@@ -198,6 +198,9 @@ class FakeClearingHouse:
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
     oracle: FakeOracle | None = None
     revert_next_call: str | None = None
+    # a batch holding one of these ids reverts whole (call, estimate and mined), as a
+    # clearing house without per-id isolation would
+    poisoned: set[int] = field(default_factory=set)
     send_error: str | None = None  # raise this message from the next eth_sendRawTransaction
     gas_per_vault: int = 300_000
 
@@ -259,6 +262,8 @@ class FakeClearingHouse:
             message, self.revert_next_call = self.revert_next_call, None
             raise RpcError(3, f"execution reverted: {message}")
         name, ids = self._decode_call(tx["to"], tx["data"])
+        if name != "health_many" and self.poisoned & set(ids):
+            raise RpcError(3, "execution reverted: poisoned batch")
         if name == "health_many":
             # (equity, initial, maintenance) rows read fine; a 4-tuple is (ok, ...) as is
             rows = [self.health.get(pid, (0, 0, 0)) for pid in ids]
@@ -269,6 +274,8 @@ class FakeClearingHouse:
 
     def _estimate(self, params: list[Any]) -> str:
         _, ids = self._decode_call(params[0]["to"], params[0]["data"])
+        if self.poisoned & set(ids):
+            raise RpcError(3, "execution reverted: poisoned batch")
         return hex(50_000 + self.gas_per_vault * len(ids))
 
     def _send(self, params: list[Any]) -> str:

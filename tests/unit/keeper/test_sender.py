@@ -212,6 +212,35 @@ def test_submit__simulation_reverts__nothing_sent(clearing, keeper_account):
     assert sender.counters.simulation_reverts == 1 and clearing.sent == []
 
 
+@pytest.mark.parametrize("poisoned", [{1}, {8}, {3, 6}, {1, 2, 3, 4, 5, 6, 7}])
+def test_submit__batch_reverts_for_some_ids__bisected_and_the_rest_sent(
+    clearing, keeper_account, poisoned
+):
+    ids = list(range(1, 9))
+    clearing.health = {i: UNHEALTHY for i in ids}
+    clearing.poisoned = set(poisoned)
+    sender = make_sender(clearing, keeper_account)
+
+    tx = sender.submit(LIQUIDATE, ids, head=100, indexed_block=100)
+
+    assert tx is not None and tx.ids == [i for i in ids if i not in poisoned]
+    assert sender.counters.isolated[LIQUIDATE] == len(poisoned)
+    # k poisoned ids of n: at most 1 + 2 k log2(n) simulations, one estimate
+    assert clearing.node.count("eth_call") <= 1 + 2 * len(poisoned) * 3
+    clearing.mine()
+    sender.poll(head=101)
+    assert sender.counters.mined[LIQUIDATE] == len(tx.ids)
+
+
+def test_submit__every_id_reverts__nothing_sent_each_isolated(clearing, keeper_account):
+    clearing.health = {1: UNHEALTHY, 2: UNHEALTHY}
+    clearing.poisoned = {1, 2}
+    sender = make_sender(clearing, keeper_account)
+
+    assert sender.submit(LIQUIDATE, [1, 2], head=100, indexed_block=100) is None
+    assert sender.counters.isolated[LIQUIDATE] == 2 and clearing.sent == []
+
+
 def test_submit__dry_run__simulates_but_never_sends(clearing, keeper_account):
     clearing.health = {1: UNHEALTHY}
     sender = make_sender(clearing, keeper_account, dry_run=True)
