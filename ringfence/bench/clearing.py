@@ -139,12 +139,17 @@ def _measure(proto, feed) -> dict[str, int]:
         raise RuntimeError(f"clearing bench: liquidate_many liquidated {count} of 50")
     out["liquidate_many_per_position_50"] = total // 50
 
-    # settlement after expiry
+    # settlement after expiry: one vault, then settle_many over 50
     feed.set_price(ETH, 2000 * WAD)
     to_settle = open_([(2000, True, 1)], 500)
+    many = [open_([(2000, True, 0.1)], 50) for _ in range(50)]
     boa.env.time_travel(seconds=proto.expiry - boa.env.evm.patch.timestamp + 60)
     feed.set_settlement_price(ETH, proto.expiry, 2100 * WAD)
     _, _, out["settle_1leg"] = meter(ch.settle, to_settle, sender=keeper)
+    count, _, total = meter(ch.settle_many, many, sender=keeper)
+    if count != 50:
+        raise RuntimeError(f"clearing bench: settle_many settled {count} of 50")
+    out["settle_many_per_position_50"] = total // 50
     return out
 
 
@@ -172,6 +177,7 @@ LABELS = [
     ("liquidate_full_1leg", "liquidate whole, 1 leg (tx gas)"),
     ("liquidate_many_per_position_50", "liquidate_many of 50, per position (tx gas)"),
     ("settle_1leg", "settle, 1 leg (tx gas)"),
+    ("settle_many_per_position_50", "settle_many of 50, per position (tx gas)"),
     ("health_1leg", "health, 1 leg (view execution gas)"),
     ("health_4leg", "health, 4 legs (view execution gas)"),
 ]
