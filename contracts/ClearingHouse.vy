@@ -267,7 +267,9 @@ def open_position(
 
     cost_tokens: uint256 = token_units._up(cost, SCALE)
     assert cost_tokens <= max_cost, "clearing: cost above max"
-    equity: int256 = convert(collateral * SCALE, int256) - convert(cost, int256)
+    # the vault's equity at mark, as `health` computes it (each leg's spread
+    # rounded against the trader), not collateral - cost rounded down
+    equity: int256 = self._equity(v, pr)
     assert equity >= convert(
         pr.initial, int256
     ), "clearing: collateral below initial margin"

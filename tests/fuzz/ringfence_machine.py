@@ -51,6 +51,7 @@ from ringfence.scenario_loss import ScenarioLeg, ScenarioParams, worst_loss
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_AGE = 3_600
+LIQUIDATION_DEPOSIT = 0  # base units taken at open, paid to the liquidator (or settler)
 STRIKES = (1600, 1800, 2000, 2200, 2400)
 TENORS_DAYS = (7, 30)
 SPOT0 = 2000 * WAD
@@ -60,11 +61,14 @@ TRADER_CASH_UNITS = 200_000
 OI_CAP = 500 * WAD
 MAX_UTILISATION = 5 * WAD
 PPM = 10**12
-# Spot stays where every listed strike is inside the Black-Scholes domain (K/S in [1/100, 100]).
-MIN_SPOT = 100 * WAD
-MAX_SPOT = 100_000 * WAD
+# Spot may leave the exact Black-Scholes domain of every listed strike (K/S in [1/100, 100]):
+# the engine's extension beyond it must value, margin and liquidate there (SPEC 4.3). From
+# 2,000: down 99.95 % to 1, up x1,000 to 2,000,000; vols up to 12.5 (a wing vol past the
+# library's 10.0).
+MIN_SPOT = 1 * WAD
+MAX_SPOT = 2_000_000 * WAD
 MIN_VOL = 5 * 10**16
-MAX_VOL = 5 * WAD
+MAX_VOL = 125 * WAD // 10
 TRADERS = ("trader", "other_trader", "third_trader")
 # The EVM the machine runs on: "revm" (pyrevm behind titanoboa, the default: ~50x faster
 # per call) or "pyevm" (titanoboa's own py-evm). tests/fuzz/test_revm_evm.py runs the
@@ -226,6 +230,9 @@ class Books:
     lp_shares: int
     supply: int
     probe_successes: int
+    owed: int
+    claim_head: int
+    claim_tail: int
 
 
 class Storage:
@@ -254,6 +261,9 @@ class Storage:
         self._insurance = _layout_slot(ch, "_insurance")
         self._next_id = _layout_slot(ch, "position_store", "next_id")
         self._locked = _layout_slot(pool, "locked_notional")
+        self._owed = _layout_slot(pool, "owed")
+        self._claim_head = _layout_slot(pool, "claim_head")
+        self._claim_tail = _layout_slot(pool, "claim_tail")
         # the registry's config word: max_utilisation | paused << 255
         self._config = _layout_slot(registry, "_config")
         self._balance = _layout_slot(token, "erc20", "balanceOf")
@@ -301,6 +311,9 @@ class Storage:
             lp_shares=get(self._pool, self._map(self._shares, int(lp, 16))),
             supply=get(token, self._supply),
             probe_successes=0 if self._successes is None else get(token, self._successes),
+            owed=get(self._pool, self._owed),
+            claim_head=get(self._pool, self._claim_head),
+            claim_tail=get(self._pool, self._claim_tail),
         )
 
     def vault(self, pid: int) -> tuple[int, ...]:
@@ -423,7 +436,9 @@ def _deploy(decimals: int, reentrant: bool, evm: str) -> Deployment:
         oracle = _partial("mocks/aging_oracle_mock.vy").deploy(MAX_AGE)
         engine = engine_deployer().deploy(oracle.address)
         registry = registry_deployer().deploy(guardian, MAX_UTILISATION)
-        ch = clearing_house_deployer().deploy(token.address, engine.address, registry.address)
+        ch = clearing_house_deployer().deploy(
+            token.address, engine.address, registry.address, LIQUIDATION_DEPOSIT
+        )
         view = view_deployer().deploy(ch.address, registry.address)
         pool = pool_deployer().deploy(
             token.address, ch.address, registry.address, engine.address, "Ringfence LP", "rfLP"
@@ -495,6 +510,10 @@ class Model:
     spot: int = SPOT0
     updated: int = 0
     settlement: dict[int, int] = field(default_factory=dict)
+    # The pool's claims: gains it could not pay when realised, owed in FIFO order.
+    owed: int = 0
+    claims: list[list] = field(default_factory=list)  # unpaid [account, amount], oldest first
+    claim_tail: int = 0
 
 
 @dataclass
@@ -614,6 +633,23 @@ class RingfenceMachine(RuleBasedStateMachine):
     def pnl_at(self, legs, marks) -> int:
         return sum((size * (marks[i] - entry)) // WAD for i, (_, size, entry) in enumerate(legs))
 
+    def unreserved(self) -> int:
+        """The pool's cash above the outstanding claims (`LiquidityPool.available_cash`)."""
+        return max(self.m.pool_cash - self.m.owed, 0)
+
+    def pay_gain(self, gain: int, owner: str) -> int:
+        """`LiquidityPool.book`'s payment: the pool pays what its cash above older claims
+        allows, the rest is queued as `owner`'s claim. Returns what was paid now."""
+        m = self.m
+        paid = min(gain, self.unreserved())
+        m.pool_cash -= paid
+        if paid < gain:
+            m.owed += gain - paid
+            m.claims.append([owner, gain - paid])
+            m.claim_tail += 1
+            OUTCOMES["(pool)", "claim queued"] += 1
+        return paid
+
     def gain_tokens(self, pnl: int) -> int:
         return pnl // self.scale if pnl > 0 else 0
 
@@ -651,10 +687,9 @@ class RingfenceMachine(RuleBasedStateMachine):
         to_pool = debt = 0
         gain = self.gain_tokens(pnl)
         if gain:
-            assert m.pool_cash >= gain, "model: the pool cannot pay this gain"
-            m.pool_cash -= gain
-            f.pool_out += gain
-            cash += gain
+            paid = self.pay_gain(gain, owner)
+            f.pool_out += paid
+            cash += paid
         loss = self.loss_tokens(pnl)
         if loss:
             to_pool = min(cash, loss)
@@ -867,7 +902,9 @@ class RingfenceMachine(RuleBasedStateMachine):
         if pr is not None:
             if cost_tokens > max_cost:
                 expected.add("clearing: cost above max")
-            if collateral * self.scale - cost < pr.initial:
+            # equity at mark as `health` computes it: each leg's spread rounded down
+            opened = [(s, size, e) for (s, size), e in zip(legs, entries, strict=True)]
+            if collateral * self.scale + self.pnl_at(opened, pr.marks) < pr.initial:
                 expected.add("clearing: collateral below initial margin")
             locked = m.locked
             nets = dict(m.net)
@@ -879,7 +916,8 @@ class RingfenceMachine(RuleBasedStateMachine):
                 strike = d.series[sid][0]
                 locked += abs(new) * strike // WAD - abs(old) * strike // WAD
                 nets[sid] = new
-            if locked > m.locked and locked > m.pool_cash * self.scale * m.max_utilisation // WAD:
+            cash = self.unreserved()
+            if locked > m.locked and locked > cash * self.scale * m.max_utilisation // WAD:
                 expected.add("pool: utilisation")
             if collateral > m.free[owner]:
                 expected.add("clearing: insufficient free balance")
@@ -1019,8 +1057,6 @@ class RingfenceMachine(RuleBasedStateMachine):
         max_cost = max(cost_tokens - 1, 0) if tight else cost_tokens
         if not expected and cost_tokens > max_cost:
             expected.add("clearing: cost above max")
-        if not expected and self.gain_tokens(pnl) > m.pool_cash:
-            expected.add("clearing: pool cannot pay")
         owner_free = m.free[v.owner]
         with boa.env.prank(caller):
             got = attempt(expected, lambda: d.ch.close_position(pid, max_cost))
@@ -1076,7 +1112,8 @@ class RingfenceMachine(RuleBasedStateMachine):
                 reward = charged * reward_rate // WAD // self.scale
                 fee = charged * fee_rate // WAD // self.scale
                 gain, loss = self.gain_tokens(part_pnl), self.loss_tokens(part_pnl)
-                if v.collateral + gain >= loss + reward + fee:
+                # the closed part's gain must be paid now (else the whole vault goes)
+                if v.collateral + gain >= loss + reward + fee and gain <= self.unreserved():
                     plan = ("partial", closed, part_pnl, reward, fee, gain, loss)
                     return set(), fraction, plan
         reward = pr.maintenance * reward_rate // WAD // self.scale
@@ -1130,28 +1167,36 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def liquidate_many(self, data):
+        """A keeper's batch: every id on its own (SPEC 4.3). An id that is not open or is
+        healthy is passed over; one that cannot be valued (a stale oracle) is skipped with
+        `BatchSkipped`; the others are liquidated in list order, whatever that order is."""
         d, m = self.d, self.m
         ids = data.draw(
             st.lists(st.integers(0, m.next_id), max_size=6, unique=True), label="position_ids"
         )
-        plans = []
-        expected = set()
-        if any(pid in m.vaults for pid in ids) and not self.fresh():
-            expected.add("oracle: stale price")
-        else:
-            for pid in ids:
-                reasons, _, plan = self._predict_liquidation(pid)
-                if not reasons:
-                    plans.append((pid, plan))
+        live = [pid for pid in ids if pid in m.vaults]
         with boa.env.prank(d.keeper):
-            got = attempt(expected, lambda: d.ch.liquidate_many(ids))
-        if expected:
-            return
-        assert got == len(plans)
-        # Vaults are independent (SPEC 4.1): predicting each against the pre-state is exact
-        # except for the pool's cash, which the model threads through in order.
-        for pid, plan in plans:
-            self._apply_liquidation(pid, plan, d.keeper)
+            got = attempt(set(), lambda: d.ch.liquidate_many(ids))
+        skipped = self._skipped(d.ch)
+        done = 0
+        stale = []
+        # Vaults are independent (SPEC 4.1): each is predicted from its own pre-state,
+        # in list order, with the pool's cash and claims threaded through the model.
+        for pid in live:
+            reasons, _, plan = self._predict_liquidation(pid)
+            if reasons == {"oracle: stale price"}:
+                stale.append(pid)
+                self.stale_attempts += 1
+            elif not reasons:
+                self._apply_liquidation(pid, plan, d.keeper)
+                done += 1
+        assert got == done, f"liquidate_many liquidated {got}, model {done}"
+        assert skipped == stale, f"skipped {skipped}, model {stale}"
+
+    @staticmethod
+    def _skipped(ch) -> list[int]:
+        """The ids the last batch call logged as `BatchSkipped`, in order."""
+        return [e.position_id for e in ch.get_logs() if type(e).__name__ == "BatchSkipped"]
 
     def _settle_pnl(self, v: Vault):
         """(reasons, pnl) of settling `v` now."""
@@ -1190,21 +1235,64 @@ class RingfenceMachine(RuleBasedStateMachine):
         assert len(d.view.position(pid).legs) == 0, "SPEC 4.8: a settled vault is empty"
 
     @precondition(lambda self: bool(self.m.vaults))
-    @rule()
-    def settle_many(self):
+    @rule(data=st.data())
+    def settle_many(self, data):
+        """Settle a batch of open vaults in a drawn order: a winner before a loser settles
+        as well as after (the pool's cash and claims are threaded in list order)."""
         d, m = self.d, self.m
-        ids = sorted(m.vaults)[:50]
-        plans = [(pid, pnl) for pid in ids for r, pnl in [self._settle_pnl(m.vaults[pid])] if not r]
+        ids = data.draw(st.permutations(sorted(m.vaults)[:50]), label="order")
         with boa.env.prank(d.keeper):
-            got = d.ch.settle_many(ids)
-        assert got == len(plans)
-        for pid, pnl in plans:
+            got = attempt(set(), lambda: d.ch.settle_many(ids))
+        assert self._skipped(d.ch) == [], "settle_many skipped an id"
+        done = 0
+        for pid in ids:
+            reasons, pnl = self._settle_pnl(m.vaults[pid])
+            if reasons:
+                continue
             v = self.drop_vault(pid)
             for sid, size, entry in v.legs:
                 self.book_remove(sid, size, entry)
             self.wind_down(v.owner, v.collateral, pnl, 0, 0, ZERO)
+            done += 1
+        assert got == done, f"settle_many settled {got}, model {done}"
+
+    @rule(data=st.data(), max_claims=st.sampled_from([0, 1, 2, 50]))
+    def pay_claims(self, data, max_claims):
+        """Anyone pays the oldest claims, in order, as far as the pool's cash goes."""
+        d, m = self.d, self.m
+        caller = data.draw(st.sampled_from(self.actors), label="caller")
+        with boa.env.prank(caller):
+            got = attempt(set(), lambda: d.ch.pay_claims(max_claims))
+        cash = m.pool_cash
+        total = 0
+        for _ in range(min(max_claims, 50)):
+            if not m.claims or cash == 0:
+                break
+            claim = m.claims[0]
+            paid = min(claim[1], cash)
+            cash -= paid
+            total += paid
+            m.free[claim[0]] += paid
+            claim[1] -= paid
+            if claim[1]:
+                break
+            m.claims.pop(0)
+        m.pool_cash -= total
+        m.owed -= total
+        assert got == total, f"pay_claims credited {got}, model {total}"
 
     # --------------------------------------------------------------- oracle and time
+
+    @rule(factor=st.sampled_from([1, 10, 100, 10_000, 100_000, 1_000_000]))
+    def crash_or_melt_up(self, factor):
+        """Spot moves by `factor` / 1,000 in one update: -99.9 %, -99 %, -90 %, x10, x100,
+        x1,000 (clamped to [MIN_SPOT, MAX_SPOT]): outside the exact Black-Scholes domain
+        of every listed strike, where nothing on the risk path may revert."""
+        m = self.m
+        m.spot = min(max(m.spot * factor // 1_000, MIN_SPOT), MAX_SPOT)
+        self.d.oracle.set_price(ETH, m.spot)
+        self.oracle_version += 1
+        m.updated = self.now()
 
     @rule(move=st.one_of(st.integers(-60, 60), st.sampled_from([-60, -30, -10, 10, 30, 60])))
     def move_spot(self, move):
@@ -1288,7 +1376,10 @@ class RingfenceMachine(RuleBasedStateMachine):
             # NAV counts the traders' P&L: a stale oracle blocks deposits (SPEC 4.7).
             expected |= revert_reasons(error)
             assert "oracle: stale price" in expected and not self.fresh(), str(error)
-        if preview == 0:
+        if not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
+            # claims and traders' gains take all its cash: new money would only pay them
+            expected.add("pool: insolvent")
+        elif preview == 0:
             expected.add("pool: zero shares")
         with boa.env.prank(d.lp):
             shares = attempt(expected, lambda: d.pool.deposit(assets, d.lp))
@@ -1412,6 +1503,8 @@ class RingfenceMachine(RuleBasedStateMachine):
         assert books.insurance == d.ch.insurance_fund()
         assert books.next_id == d.ch.next_position_id()
         assert books.locked == d.pool.locked_notional()
+        assert books.owed == d.pool.owed()
+        assert (books.claim_head, books.claim_tail) == (d.pool.claim_head(), d.pool.claim_tail())
         assert books.paused == d.registry.paused()
         assert books.house_cash == d.token.balanceOf(d.ch.address)
         assert books.pool_cash == d.token.balanceOf(d.pool.address)
@@ -1453,6 +1546,12 @@ class RingfenceMachine(RuleBasedStateMachine):
         assert books.next_id == m.next_id
         assert books.locked == m.locked, "locked notional"
         assert books.paused == m.paused
+        assert books.owed == m.owed, "the pool's claims outstanding"
+        assert books.claim_tail == m.claim_tail, "claims queued"
+        assert books.claim_head == m.claim_tail - len(m.claims), "claims paid in full"
+        if m.claims:
+            head = d.pool.claims(books.claim_head)
+            assert (head.account, head.amount) == tuple(m.claims[0]), "the oldest claim"
         for pid in sorted(self.dirty_vaults):
             p = d.view.position(pid)
             v = m.vaults.get(pid)

@@ -201,3 +201,23 @@ def test_add_collateral__past_the_vault_word__reverts(funded, trader):
     with boa.env.prank(trader):
         funded.ch.add_collateral(pid, 2**93 - 1 - funded.units(1_000))
     assert funded.view.position(pid).collateral == 2**93 - 1
+
+
+@pytest.mark.parametrize("size", [-WAD - 7, -(10**16) - 1, 3 * WAD + 1])
+def test_open__collateral_at_the_im_boundary__health_agrees_to_the_wei(proto18, trader, size):
+    """With 18 decimals one base unit is one wei of equity: the open check must compute the
+    vault's equity as `health` does (each leg's spread rounded against the trader), or a
+    vault opened at exactly its IM reads one wei below it. Found by the fuzz machine."""
+    proto18.fund(trader, proto18.units(100_000))
+    legs = [(proto18.series[(2000, True)], size)]
+    with boa.env.anchor():
+        with boa.env.prank(trader):
+            probe = proto18.ch.open_position(legs, proto18.units(10_000), 2**256 - 1)
+        equity, im, _ = proto18.ch.health(probe)
+    need = im + proto18.units(10_000) - equity  # base units (scale 1) that leave equity == IM
+    with boa.env.prank(trader):
+        with boa.reverts("clearing: collateral below initial margin"):
+            proto18.ch.open_position(legs, need - 1, 2**256 - 1)
+        pid = proto18.ch.open_position(legs, need, 2**256 - 1)
+    equity, im, _ = proto18.ch.health(pid)
+    assert equity == im
