@@ -211,7 +211,7 @@ def open_position(
     @return uint256 The new position id.
     @dev Reverts when paused, on 0 or > 4 legs, unlisted, expired, duplicate
          or mixed-underlying series, |size| below the minimum, a stale
-         oracle, cost above `max_cost`, collateral below the initial margin,
+         oracle or a held spot breaker, cost above `max_cost`, collateral below the initial margin,
          a series cap or the pool utilisation limit.
     """
     n: uint256 = len(legs)
@@ -230,6 +230,7 @@ def open_position(
     )
     assert not l.limits.paused, "clearing: paused"
     assert l.indexes[0] != 0, "clearing: unlisted series"
+    self._check_breaker(l.underlying)
     for i: uint256 in range(n, bound=constants.MAX_LEGS):
         assert l.indexes[i] != 0, "clearing: unlisted series"
         assert l.indexes[i] == l.indexes[0], "clearing: mixed underlyings"
@@ -327,7 +328,7 @@ def remove_collateral(position_id: uint256, amount: uint256):
     @param position_id An open vault of the caller.
     @param amount Base units; > 0.
     @dev Reverts when paused, not the owner, above the collateral, when the
-         rest would be below IM, or on a stale oracle.
+         rest would be below IM, on a stale oracle or a held spot breaker.
     """
     assert not staticcall REGISTRY.paused(), "clearing: paused"
     owner: address = self._owner_of(position_id)
@@ -335,6 +336,7 @@ def remove_collateral(position_id: uint256, amount: uint256):
     v: Loaded = self._load(position_id)
     assert amount <= v.collateral, "clearing: above collateral"
     l: IRegistry.Listing = self._listing(v, constants.LISTING_PRICED)
+    self._check_breaker(l.underlying)
     pr: IMarginEngine.Valuation = self._price(v, l)
     # amount <= collateral: cannot underflow
     rest: uint256 = unsafe_sub(v.collateral, amount)
@@ -358,13 +360,14 @@ def close_position(position_id: uint256, max_cost: uint256) -> int256:
     @param position_id An open vault of the caller.
     @param max_cost Largest acceptable total spread cost, base units.
     @return int256 Realised P&L of the vault, WAD quote (spread included).
-    @dev Reverts unless the caller owns the open vault, on a stale oracle, or
-         when the cost exceeds `max_cost`. A loss beyond the collateral is a
+    @dev Reverts unless the caller owns the open vault, on a stale oracle or
+         a held spot breaker, or when the cost exceeds `max_cost`. A loss beyond the collateral is a
          shortfall paid by the insurance fund, then the pool.
     """
     owner: address = self._owner_of(position_id)
     v: Loaded = self._load(position_id)
     l: IRegistry.Listing = self._listing(v, constants.LISTING_TRADED)
+    self._check_breaker(l.underlying)
     pr: IMarginEngine.Valuation = staticcall ENGINE.quote(
         l.underlying, self._priced_legs(v, l), l.params.rate
     )
@@ -621,6 +624,19 @@ def _debit_free(account: address, amount: uint256):
     assert amount <= free, "clearing: insufficient free balance"
     # amount <= free: cannot underflow
     self._free[account] = unsafe_sub(free, amount)
+
+
+@internal
+@view
+def _check_breaker(underlying: bytes32):
+    """
+    @dev No new risk, no withdrawal and no close against a spot that lags its
+         signers (the oracle's breaker holds): each would trade at a price
+         the market has left. Liquidation, top-ups and settlement go on.
+    """
+    assert not staticcall ORACLE.breaker_held(
+        underlying
+    ), "clearing: breaker held"
 
 
 @internal

@@ -27,6 +27,7 @@ from snekmate.utils import math
 from .interfaces import IClearingHouse
 from .interfaces import ILiquidityPool
 from .interfaces import IMarginEngine
+from .interfaces import IOracle
 from .interfaces import IRegistry
 from .lib import constants
 from .lib import series_terms
@@ -59,6 +60,8 @@ exports: (
 CLEARING_HOUSE: public(immutable(IClearingHouse))
 REGISTRY: public(immutable(IRegistry))
 ENGINE: public(immutable(IMarginEngine))
+# @dev The engine's oracle: its spot breakers pause deposits and redemptions.
+_ORACLE: immutable(IOracle)
 _TOKEN: immutable(IERC20)
 # @dev 10**(18 - decimals): base units to WAD.
 _SCALE: immutable(uint256)
@@ -118,6 +121,7 @@ def __init__(
     CLEARING_HOUSE = clearing_house
     REGISTRY = registry
     ENGINE = engine
+    _ORACLE = IOracle(staticcall engine.ORACLE())
 
 
 # =========================================================== clearing house
@@ -393,8 +397,9 @@ def deposit(assets: uint256, receiver: address) -> uint256:
            (needs an allowance; a fee-on-transfer token is rejected).
     @param receiver Account credited with the shares.
     @return uint256 Shares minted, base units of the share token.
-    @dev Reverts on 0 shares, a stale oracle, or an insolvent pool (NAV 0
-         with shares outstanding: the deposit would pay older claims).
+    @dev Reverts on 0 shares, a stale oracle, a held spot breaker, or an
+         insolvent pool (NAV 0 with shares outstanding: the deposit would pay
+         older claims).
     """
     self._check_solvent()
     shares: uint256 = self._to_shares(assets, False)
@@ -438,8 +443,8 @@ def mint(shares: uint256, receiver: address) -> uint256:
     @param receiver Account credited with the shares.
     @return uint256 Base units of the quote token pulled from the caller
             (needs an allowance; a fee-on-transfer token is rejected).
-    @dev Reverts on 0 assets, a stale oracle, or an insolvent pool (shares
-         would be priced at nothing).
+    @dev Reverts on 0 assets, a stale oracle, a held spot breaker, or an
+         insolvent pool (shares would be priced at nothing).
     """
     self._check_solvent()
     assets: uint256 = self._to_assets(shares, True)
@@ -491,8 +496,10 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     @param owner Holder whose shares are burnt; a caller other than `owner`
            spends its share allowance.
     @return uint256 Shares burnt, base units of the share token.
-    @dev Reverts above the free cash or on a stale oracle.
+    @dev Reverts above the free cash, on a stale oracle or a held spot
+         breaker.
     """
+    self._check_breakers()
     assert assets <= self._free_cash(), "pool: utilisation"
     shares: uint256 = self._to_shares(assets, True)
     erc4626._withdraw(msg.sender, receiver, owner, assets, shares)
@@ -537,8 +544,10 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     @param owner Holder whose shares are burnt; a caller other than `owner`
            spends its share allowance.
     @return uint256 Base units of the quote token sent to `receiver`.
-    @dev Reverts on 0 assets, above the free cash or on a stale oracle.
+    @dev Reverts on 0 assets, above the free cash, on a stale oracle or a
+         held spot breaker.
     """
+    self._check_breakers()
     assets: uint256 = self._to_assets(shares, False)
     assert assets > 0, "pool: zero assets"
     assert assets <= self._free_cash(), "pool: utilisation"
@@ -608,9 +617,30 @@ def _check_solvent():
          insolvent pool (claims and traders' gains at least its cash) a deposit
          would only pay older claims, and mint would sell shares for nothing.
     """
+    self._check_breakers()
     assert (
         erc4626.erc20.totalSupply == 0 or self._total_assets() > 0
     ), "pool: insolvent"
+
+
+@internal
+@view
+def _check_breakers():
+    """
+    @dev No share is priced from a spot that lags its signers: while the
+         oracle's breaker holds on an underlying of the book, the NAV is off
+         by the lag, so the LP who moves first would take it from the others.
+    """
+    active: DynArray[uint256, constants.MAX_ACTIVE_SERIES] = self._active
+    if len(active) == 0:
+        return
+    infos: DynArray[
+        IRegistry.SeriesInfo, constants.MAX_ACTIVE_SERIES
+    ] = staticcall REGISTRY.terms_many(active)
+    for info: IRegistry.SeriesInfo in infos:
+        assert not staticcall _ORACLE.breaker_held(
+            info.underlying
+        ), "pool: breaker held"
 
 
 @internal

@@ -92,6 +92,10 @@ REPORT_TYPEHASH: constant(bytes32) = keccak256(
 # Spot word (one slot per feed, everything `price` reads):
 #   price @0 (100) | observed_at @100 (40) | round id @140 (64) | max_age @204 (20)
 # Signer spot report (one slot): price @0 (100) | observed_at @100 (40)
+# Spot breaker (one slot per feed): anchor @0 (100) | window start @100 (40)
+#   | held @140 (1) | last median @141 (100)
+# Smile anchor (one slot per expiry): vol at VOL_GRID[i] @40*i (40 each, in
+#   1e-9 vol units, saturating) | window start @200 (40)
 PRICE_MASK: constant(uint256) = 2**100 - 1
 A_MASK: constant(uint256) = 2**71 - 1
 RHO_MASK: constant(uint256) = 2**61 - 1
@@ -117,6 +121,18 @@ TIME_LIMIT: constant(uint256) = 2**40
 A_BIAS: constant(int256) = svi.MAX_ABS_A
 RHO_BIAS: constant(int256) = svi.WAD  # |rho| < 1
 M_BIAS: constant(int256) = svi.MAX_ABS_M
+HELD_SHIFT: constant(uint256) = 140
+MEDIAN_SHIFT: constant(uint256) = 141
+# The log-moneyness points k = ln(K / F) at which the vol breaker bounds a
+# smile: strikes from 0.37 F to 2.7 F, denser near the money. SVI total
+# variance is convex in k, so a smile cannot rise between two points without
+# rising at one of them.
+VOL_GRID: constant(int256[5]) = [
+    -10**18, -25 * 10**16, 0, 25 * 10**16, 10**18
+]
+GRID_UNIT: constant(uint256) = 10**9  # a grid vol's unit: 1e-9 vol
+GRID_MASK: constant(uint256) = 2**40 - 1
+GRID_TIME_SHIFT: constant(uint256) = 200
 
 # =============================================================== immutables
 
@@ -151,6 +167,10 @@ _settlement: HashMap[bytes32, HashMap[uint256, uint256]]
 # Earliest listed expiry without a settlement price (0 when none), so a spot
 # update only scans the expiries once one of them is due.
 _next_settlement: HashMap[bytes32, uint256]
+# underlying -> spot breaker word (anchor, window start, held, last median).
+_breaker: HashMap[bytes32, uint256]
+# underlying -> expiry -> smile anchor word (grid vols, window start).
+_smile_anchor: HashMap[bytes32, HashMap[uint256, uint256]]
 
 # signer -> underlying -> latest accepted spot report (one word).
 _spot_reports: HashMap[address, HashMap[bytes32, uint256]]
@@ -346,6 +366,39 @@ def last_update(underlying: bytes32) -> uint256:
             observation behind it), unix seconds; 0 when there is no spot.
     """
     return (self._spot[underlying] >> SPOT_TIME_SHIFT) & TIME_MASK
+
+
+@external
+@view
+def breaker_held(underlying: bytes32) -> bool:
+    """
+    @notice Whether the spot circuit breaker holds: the last aggregation's
+            median was outside the window's band, so the published spot lags
+            it (docs/oracle.md, "Circuit breakers").
+    @param underlying Feed id.
+    @return bool True while held; False for an unknown feed.
+    """
+    return (self._breaker[underlying] >> HELD_SHIFT) & 1 == 1
+
+
+@external
+@view
+def breaker(underlying: bytes32) -> IRingfenceOracle.Breaker:
+    """
+    @notice The spot circuit breaker's state.
+    @param underlying Feed id.
+    @return IRingfenceOracle.Breaker Anchor (the published spot when the
+            window opened, WAD), window start (unix seconds), whether it
+            holds, and the last aggregation's median (WAD); all zero before
+            the first price.
+    """
+    word: uint256 = self._breaker[underlying]
+    return IRingfenceOracle.Breaker(
+        anchor=word & PRICE_MASK,
+        since=(word >> SPOT_TIME_SHIFT) & TIME_MASK,
+        held=(word >> HELD_SHIFT) & 1 == 1,
+        median=(word >> MEDIAN_SHIFT) & PRICE_MASK,
+    )
 
 
 @external
@@ -704,15 +757,21 @@ def list_expiry(underlying: bytes32, expiry: uint256):
 @external
 def delist_expiry(underlying: bytes32, expiry: uint256):
     """
-    @notice Delist `expiry`: no more surface reports, `vol` reverts, and it is
-            no longer settled (a settlement price already fixed stays).
-            Governance only.
+    @notice Delist a settled `expiry`, freeing its slot: no more surface
+            reports and `vol` reverts; its settlement price stays. Only once
+            the price is fixed, so that no live vault is frozen: before it, a
+            vault on the expiry needs its vol (marks, margin) or its
+            settlement price. To stop new positions on an expiry, set its
+            series' caps to 0 in the registry. Governance only.
     @param underlying Feed id.
-    @param expiry A listed expiry, unix seconds.
+    @param expiry A listed expiry, unix seconds, with its settlement price fixed.
     """
     ownable._check_owner()
     shape: uint256 = self._surface[underlying][expiry].shape
     assert shape & LISTED_BIT != 0, "oracle: expiry not listed"
+    assert (
+        self._settlement[underlying][expiry] != 0
+    ), "oracle: expiry not settled"
     kept: DynArray[uint256, MAX_EXPIRIES] = []
     for e: uint256 in self._expiries[underlying]:
         if e != expiry:
@@ -899,12 +958,11 @@ def _recover(
 
 
 @internal
-@view
 def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
     """
     @dev Why a correctly signed report from a registered signer is rejected;
          "" when it is accepted. Structural checks first, then time, then
-         values, then the circuit breaker.
+         values, then the vol breaker (which may roll its window: not a view).
     """
     u: bytes32 = report.underlying
     word: uint256 = self._spot[u]
@@ -941,17 +999,8 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
             or report.sigma != 0
         ):
             return "svi on spot report"
-        current_at: uint256 = (word >> SPOT_TIME_SHIFT) & TIME_MASK
-        if current_at != 0 and block.timestamp - current_at <= max_age:
-            current: uint256 = word & PRICE_MASK
-            move: uint256 = 0
-            if report.price > current:
-                move = report.price - current
-            else:
-                move = current - report.price
-            # move <= 1e30 and cap <= 1e4: both products < 1e35.
-            if move * BPS > self._feeds[u].spot_cap_bps * current:
-                return "spot cap exceeded"
+        # a spot report is never refused for its size: the breaker clamps the
+        # aggregate instead (`_clamp_spot`)
         return ""
 
     if observed_at >= expiry:
@@ -973,15 +1022,32 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
     )
     if atm > MAX_ATM_VOL:
         return "atm vol out of range"
-    cur_at: uint256 = (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
-    if cur_at != 0 and block.timestamp - cur_at <= max_age:
-        cur_atm: uint256 = self._atm_vol[u][expiry]
-        vol_move: uint256 = 0
-        if atm > cur_atm:
-            vol_move = atm - cur_atm
-        else:
-            vol_move = cur_atm - atm
-        if vol_move > self._feeds[u].vol_cap:
+    anchor: uint256 = self._anchor_smile(u, expiry, shape, max_age)
+    if anchor == 0:
+        return ""
+    cap: uint256 = self._feeds[u].vol_cap
+    for i: uint256 in range(5):
+        # |vol - anchor vol| <= cap, compared as variances (no square root):
+        # (anchor - cap)^2 <= variance <= (anchor + cap)^2, all WAD^2
+        old: uint256 = ((anchor >> (40 * i)) & GRID_MASK) * GRID_UNIT
+        variance: uint256 = (
+            svi._annualised_variance(
+                svi._total_variance(
+                    VOL_GRID[i],
+                    report.a,
+                    report.b,
+                    report.rho,
+                    report.m,
+                    report.sigma,
+                ),
+                expiry - observed_at,
+            )
+            * 10**18
+        )
+        low: uint256 = 0
+        if old > cap:
+            low = old - cap
+        if variance > (old + cap)**2 or variance < low**2:
             return "vol cap exceeded"
     return ""
 
@@ -1031,23 +1097,26 @@ def _aggregate_spot(
 
     n: uint256 = len(prices)
     if n >= q:
-        # The median of accepted prices is <= MAX_PRICE < 2**100, and the
-        # quorum time is an accepted report's time < 2**40: both fit.
-        median: uint256 = self._median(prices)
+        # The published price (the median clamped into the breaker's band) is
+        # <= MAX_PRICE < 2**100, and the quorum time is an accepted report's
+        # time < 2**40: both fit.
+        published: uint256 = self._clamp_spot(
+            u, word & PRICE_MASK, self._median(prices), max_age
+        )
         observed_at: uint256 = self._quorum_time(times, q)
         # One increment per accepted aggregation: 2**64 - 1 is out of reach,
         # and the checked add below still guards the field's width.
         round_id: uint256 = ((word >> ROUND_SHIFT) & ROUND_MASK) + 1
         assert round_id <= ROUND_MASK, "oracle: round id overflow"
         self._spot[u] = (
-            median
+            published
             | (observed_at << SPOT_TIME_SHIFT)
             | (round_id << ROUND_SHIFT)
             | (max_age << MAX_AGE_SHIFT)
         )
         log IRingfenceOracle.SpotUpdated(
             underlying=u,
-            price=median,
+            price=published,
             observed_at=observed_at,
             round_id=round_id,
             reports=n,
@@ -1056,6 +1125,107 @@ def _aggregate_spot(
     due: uint256 = self._next_settlement[u]
     if due != 0 and due <= block.timestamp:
         self._settle(u, signers, q, max_age)
+
+
+@internal
+def _clamp_spot(
+    u: bytes32, current: uint256, median: uint256, window: uint256
+) -> uint256:
+    """
+    @dev The spot circuit breaker: the price to publish for a new `median`.
+         Each window of `window` (= max_age) seconds starts from an anchor,
+         the published price when it opened; within it the published price
+         stays within +-spot_cap_bps of that anchor however many aggregations
+         happen, so in any window the spot moves at most one band (two across
+         a window boundary). A silence changes nothing: the first aggregation
+         after it opens a window anchored at the last published price. A
+         median outside the band is clamped to its edge and the breaker
+         holds (`breaker_held`) until a median lands inside a band.
+    """
+    if current == 0:
+        # the first price of a feed: nothing to anchor to
+        self._breaker[u] = (
+            median
+            | (block.timestamp << SPOT_TIME_SHIFT)
+            | (median << MEDIAN_SHIFT)
+        )
+        return median
+    word: uint256 = self._breaker[u]
+    anchor: uint256 = word & PRICE_MASK
+    since: uint256 = (word >> SPOT_TIME_SHIFT) & TIME_MASK
+    if block.timestamp >= since + window:
+        anchor = current
+        since = block.timestamp
+    # anchor <= 1e30 and cap <= 1e4: the product < 1e35
+    band: uint256 = anchor * self._feeds[u].spot_cap_bps // BPS
+    low: uint256 = 1
+    if band < anchor:
+        low = anchor - band
+    published: uint256 = min(max(median, low), min(anchor + band, MAX_PRICE))
+    held: uint256 = 0
+    if published != median:
+        held = 1
+        log IRingfenceOracle.SpotHeld(
+            underlying=u, median=median, price=published, anchor=anchor
+        )
+    self._breaker[u] = (
+        anchor
+        | (since << SPOT_TIME_SHIFT)
+        | (held << HELD_SHIFT)
+        | (median << MEDIAN_SHIFT)
+    )
+    return published
+
+
+@internal
+def _anchor_smile(
+    u: bytes32, expiry: uint256, shape: uint256, window: uint256
+) -> uint256:
+    """
+    @dev The vol breaker's anchor for (`u`, `expiry`): the grid vols
+         (`_grid_vols`) of the surface published when the current window of
+         `window` (= max_age) seconds opened. Opens a new window, anchored at
+         the current surface (fresh or not: a silence changes nothing), when
+         the last one has ended. 0 when the expiry has no surface yet.
+    """
+    word: uint256 = self._smile_anchor[u][expiry]
+    since: uint256 = (word >> GRID_TIME_SHIFT) & TIME_MASK
+    if word != 0 and block.timestamp < since + window:
+        return word
+    observed_at: uint256 = (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    if observed_at == 0:
+        return 0
+    forward: uint256 = 0
+    a: int256 = 0
+    rho: int256 = 0
+    forward, a, rho = self._unpack_params(self._surface[u][expiry].params)
+    b: int256 = 0
+    m: int256 = 0
+    sigma: int256 = 0
+    b, m, sigma = self._unpack_shape(shape)
+    word = self._grid_vols(
+        expiry - self._svi_time(shape, observed_at), a, b, rho, m, sigma
+    ) | (block.timestamp << GRID_TIME_SHIFT)
+    self._smile_anchor[u][expiry] = word
+    return word
+
+
+@internal
+@pure
+def _grid_vols(
+    tau: uint256, a: int256, b: int256, rho: int256, m: int256, sigma: int256
+) -> uint256:
+    """
+    @dev The smile's implied vol at each VOL_GRID point, `tau` seconds before
+         expiry, packed 40 bits each in 1e-9 vol units (rounded down,
+         saturating at 2**40 - 1, about 1,100 vol).
+    """
+    out: uint256 = 0
+    for i: uint256 in range(5):
+        w: int256 = svi._total_variance(VOL_GRID[i], a, b, rho, m, sigma)
+        vol: uint256 = svi._vol_from_variance(svi._annualised_variance(w, tau))
+        out |= min(vol // GRID_UNIT, GRID_MASK) << (40 * i)
+    return out
 
 
 @internal

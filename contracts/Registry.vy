@@ -43,6 +43,11 @@ MAX_UTILISATION_LIMIT: constant(uint256) = 20 * 10**18
 # @dev Largest series id (the vault leg word keeps 32 bits for it).
 MAX_SERIES_ID: constant(uint256) = 2**32 - 1
 PAUSED_BIT: constant(uint256) = 1 << 255
+# @dev How long a change to a configured underlying's risk parameters waits
+#      between its announcement and the earliest time it can take effect: vault
+#      owners see a raised margin coming and have a day to add collateral, so
+#      no vault healthy before a change is liquidated because of it at once.
+RISK_PARAMS_DELAY: constant(uint256) = 86_400
 
 # ================================================================== storage
 
@@ -59,6 +64,11 @@ _index: HashMap[bytes32, uint256]
 #      health check reads) and the trading word (penalties, spread, minimum size).
 _pricing: HashMap[uint256, uint256]
 _trading: HashMap[uint256, uint256]
+# @dev A queued change per index: its two words and the earliest time it may
+#      take effect (0: none queued).
+_pending_pricing: HashMap[uint256, uint256]
+_pending_trading: HashMap[uint256, uint256]
+_pending_at: HashMap[uint256, uint256]
 
 series_count: public(uint256)
 # @dev Terms word per series id (`series_terms._pack`); 0 when not listed.
@@ -91,8 +101,11 @@ def __init__(guardian: address, max_utilisation: uint256):
 @external
 def set_risk_params(underlying: bytes32, params: risk.RiskParams):
     """
-    @notice Set the risk parameters of `underlying` (configuring it on first
-            use). Only the owner.
+    @notice Set the risk parameters of `underlying`: at once when it is
+            configured for the first time; otherwise the change is queued and
+            announced (`RiskParamsQueued`) and takes effect through
+            `apply_risk_params` no sooner than RISK_PARAMS_DELAY (one day)
+            later, replacing any change already queued. Only the owner.
     @param underlying Feed id (ASCII symbol right-padded with zeros).
     @param params Each inside the hard limits of `risk_params`, WAD except
            `horizon` (seconds); docs/risk.md explains every field: the spot
@@ -108,16 +121,61 @@ def set_risk_params(underlying: bytes32, params: risk.RiskParams):
     assert underlying != empty(bytes32), "registry: zero underlying"
     risk._check(params)
     index: uint256 = self._index[underlying]
-    if index == 0:
-        index = self.underlying_count + 1
-        assert (
-            index <= constants.MAX_UNDERLYINGS
-        ), "registry: too many underlyings"
-        self.underlying_count = index
-        self._underlying[index] = underlying
-        self._index[underlying] = index
+    if index != 0:
+        effective_at: uint256 = block.timestamp + RISK_PARAMS_DELAY
+        self._pending_pricing[index], self._pending_trading[index] = risk._pack(
+            params
+        )
+        self._pending_at[index] = effective_at
+        log IRegistry.RiskParamsQueued(
+            underlying=underlying, params=params, effective_at=effective_at
+        )
+        return
+    index = self.underlying_count + 1
+    assert index <= constants.MAX_UNDERLYINGS, "registry: too many underlyings"
+    self.underlying_count = index
+    self._underlying[index] = underlying
+    self._index[underlying] = index
     self._pricing[index], self._trading[index] = risk._pack(params)
     log IRegistry.RiskParamsSet(underlying=underlying, params=params)
+
+
+@external
+def apply_risk_params(underlying: bytes32):
+    """
+    @notice Make the queued change of `underlying`'s risk parameters take
+            effect, once its delay has passed. Permissionless.
+    @param underlying A configured underlying with a queued change.
+    @dev Reverts "registry: nothing queued" or "registry: change not due".
+    """
+    index: uint256 = self._index[underlying]
+    effective_at: uint256 = self._pending_at[index]
+    assert index != 0 and effective_at != 0, "registry: nothing queued"
+    assert block.timestamp >= effective_at, "registry: change not due"
+    pricing: uint256 = self._pending_pricing[index]
+    trading: uint256 = self._pending_trading[index]
+    self._pricing[index] = pricing
+    self._trading[index] = trading
+    self._pending_at[index] = 0
+    log IRegistry.RiskParamsSet(
+        underlying=underlying, params=risk._unpack(pricing, trading)
+    )
+
+
+@external
+def cancel_risk_params(underlying: bytes32):
+    """
+    @notice Drop the queued change of `underlying`'s risk parameters. Only
+            the owner.
+    @param underlying A configured underlying with a queued change.
+    """
+    ownable._check_owner()
+    index: uint256 = self._index[underlying]
+    assert (
+        index != 0 and self._pending_at[index] != 0
+    ), "registry: nothing queued"
+    self._pending_at[index] = 0
+    log IRegistry.RiskParamsCancelled(underlying=underlying)
 
 
 @external
@@ -311,6 +369,28 @@ def risk_params(underlying: bytes32) -> risk.RiskParams:
     """
     index: uint256 = self._index[underlying]
     return risk._unpack(self._pricing[index], self._trading[index])
+
+
+@external
+@view
+def pending_risk_params(underlying: bytes32) -> (risk.RiskParams, uint256):
+    """
+    @notice The queued change of `underlying`'s risk parameters, if any.
+    @param underlying Feed id.
+    @return risk.RiskParams The queued parameters (all zero when none).
+    @return uint256 The earliest time it may take effect, unix seconds; 0
+            when none is queued.
+    """
+    index: uint256 = self._index[underlying]
+    effective_at: uint256 = self._pending_at[index]
+    if index == 0 or effective_at == 0:
+        return empty(risk.RiskParams), 0
+    return (
+        risk._unpack(
+            self._pending_pricing[index], self._pending_trading[index]
+        ),
+        effective_at,
+    )
 
 
 @external

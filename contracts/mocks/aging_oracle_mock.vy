@@ -22,6 +22,7 @@ _updated: HashMap[bytes32, uint256]
 _atm_vol: HashMap[bytes32, HashMap[uint256, uint256]]
 _strike_vol: HashMap[bytes32, HashMap[uint256, HashMap[uint256, uint256]]]
 _settlement: HashMap[bytes32, HashMap[uint256, uint256]]
+_held: HashMap[bytes32, bool]
 
 
 @deploy
@@ -150,3 +151,24 @@ def _check_fresh(underlying: bytes32):
     assert (
         block.timestamp <= self._updated[underlying] + self.max_age
     ), "oracle: stale price"
+
+
+@external
+def set_breaker_held(underlying: bytes32, held: bool):
+    """
+    @notice Test hook: hold (or release) the spot circuit breaker.
+    @param underlying Feed id.
+    @param held True to hold.
+    """
+    self._held[underlying] = held
+
+
+@external
+@view
+def breaker_held(underlying: bytes32) -> bool:
+    """
+    @notice Whether `set_breaker_held` holds the breaker of `underlying`.
+    @param underlying Feed id.
+    @return bool True while held.
+    """
+    return self._held[underlying]

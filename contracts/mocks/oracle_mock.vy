@@ -18,6 +18,7 @@ _spot: HashMap[bytes32, uint256]
 _updated: HashMap[bytes32, uint256]
 _vol: HashMap[bytes32, HashMap[uint256, uint256]]
 _settlement: HashMap[bytes32, HashMap[uint256, uint256]]
+_held: HashMap[bytes32, bool]
 
 
 @external
@@ -120,3 +121,24 @@ def last_update(underlying: bytes32) -> uint256:
     @return uint256 Unix seconds; 0 when never set.
     """
     return self._updated[underlying]
+
+
+@external
+def set_breaker_held(underlying: bytes32, held: bool):
+    """
+    @notice Test hook: hold (or release) the spot circuit breaker.
+    @param underlying Feed id.
+    @param held True to hold.
+    """
+    self._held[underlying] = held
+
+
+@external
+@view
+def breaker_held(underlying: bytes32) -> bool:
+    """
+    @notice Whether `set_breaker_held` holds the breaker of `underlying`.
+    @param underlying Feed id.
+    @return bool True while held.
+    """
+    return self._held[underlying]

@@ -39,6 +39,13 @@ def spot_report(price: int, observed_at: int | None = None, underlying: bytes = 
     )
 
 
+def settle_expiry(relay, signer, expiry: int, price: int) -> None:
+    """Move to `expiry` and relay `signer`'s spot report there: its settlement is fixed
+    (quorum 1) at `price`."""
+    boa.env.time_travel(seconds=max(expiry - now(), 0))
+    relay.submit((spot_report(price), signer))
+
+
 def flat_total_variance(vol: int, expiry: int, observed_at: int) -> int:
     """a for a flat smile (b = 0) of annualised `vol` observed `expiry - observed_at` s out."""
     return vol * vol // WAD * (expiry - observed_at) // YEAR

@@ -10,8 +10,10 @@ from oracle_helpers import (
     MAX_AGE,
     SPOT_CAP_BPS,
     VOL_CAP,
+    WAD,
     YEAR,
     now,
+    settle_expiry,
     spot_report,
     surface_report,
 )
@@ -278,12 +280,38 @@ def test_list_expiry__seventeenth__reverts(oracle, governance):
     assert len(oracle.expiries(ETH)) == 16
 
 
-def test_delist_expiry__listed__removed_keeping_order(oracle, governance, expiries):
+def test_delist_expiry__settled__removed_keeping_order_and_price(
+    oracle, relay, pusher, governance, expiries
+):
     extra = now() + 200 * 86_400
     with boa.env.prank(governance):
         oracle.list_expiry(ETH, extra)
-        oracle.delist_expiry(ETH, expiries[1])
-    assert oracle.expiries(ETH) == [expiries[0], extra]
+    settle_expiry(relay, pusher, expiries[0], ETH_SPOT)
+    with boa.env.prank(governance):
+        oracle.delist_expiry(ETH, expiries[0])
+    assert oracle.expiries(ETH) == [expiries[1], extra]
+    assert oracle.settlement_price(ETH, expiries[0]) == ETH_SPOT
+
+
+@pytest.mark.parametrize("when", ["live", "expired, no price yet"])
+def test_delist_expiry__not_settled__reverts_so_no_vault_freezes(
+    oracle, relay, pusher, governance, expiries, when
+):
+    """Delisting a live expiry froze every vault on it (no vol: no mark, margin or
+    liquidation) and made its settlement impossible for ever. Only a settled expiry
+    leaves the list now; new positions are stopped by series caps in the registry."""
+    relay.submit((surface_report(expiries[0]), pusher))
+    if when != "live":
+        boa.env.time_travel(seconds=expiries[0] + 1 - now())
+    with boa.env.prank(governance), boa.reverts("oracle: expiry not settled"):
+        oracle.delist_expiry(ETH, expiries[0])
+    assert expiries[0] in oracle.expiries(ETH)
+    if when == "live":
+        assert oracle.vol(ETH, ETH_SPOT, expiries[0]) > 0
+    relay.submit((spot_report(ETH_SPOT), pusher))
+    boa.env.time_travel(seconds=max(expiries[0] - now(), 0) + 1)
+    relay.submit((spot_report(ETH_SPOT + WAD), pusher))
+    assert oracle.settlement_price(ETH, expiries[0]) != 0
 
 
 def test_delist_expiry__not_listed__reverts(oracle, governance, expiries):

@@ -1,6 +1,7 @@
 """Model-based test: random spot reports from three signers, time warps and quorum changes,
 compared step by step with a small Python model of the oracle's spot rules (acceptance,
-median, quorum freshness time, circuit breaker, staleness, settlement)."""
+median, quorum freshness time, the path breaker's window, anchor and clamp, staleness,
+settlement)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class SpotModel(RuleBasedStateMachine):
         self.last: dict[int, tuple[int, int]] = {}  # signer index -> (price, observed_at)
         self.spot: tuple[int, int, int] | None = None  # (price, observed_at, round)
         self.settlement = 0
+        self.breaker: tuple[int, int, bool] | None = None  # (anchor, window start, held)
 
     # --- model -----------------------------------------------------------------------------
 
@@ -63,18 +65,29 @@ class SpotModel(RuleBasedStateMachine):
             return "report too old"
         if i in self.last and t <= self.last[i][1]:
             return "timestamp not newer"
-        if self.spot is not None and self._fresh(self.spot[1]):
-            current = self.spot[0]
-            if abs(price - current) * 10_000 > CAP_BPS * current:
-                return "spot cap exceeded"
-        return None
+        return None  # never refused for its size: the breaker clamps the aggregate
+
+    def _clamp(self, median: int) -> int:
+        """The breaker: within each MAX_AGE window the published spot stays within
+        CAP_BPS of the window's anchor (the published spot when the window opened)."""
+        if self.spot is None:
+            self.breaker = (median, now(), False)
+            return median
+        anchor, since, _ = self.breaker
+        if now() >= since + MAX_AGE:
+            anchor, since = self.spot[0], now()
+        band = anchor * CAP_BPS // 10_000
+        published = min(max(median, max(anchor - band, 1)), anchor + band)
+        self.breaker = (anchor, since, published != median)
+        return published
 
     def _aggregate(self):
         fresh = [(p, t) for p, t in self.last.values() if self._fresh(t)]
         if len(fresh) >= self.quorum:
             times = sorted(t for _, t in fresh)
             round_id = (self.spot[2] if self.spot else 0) + 1
-            self.spot = (_median([p for p, _ in fresh]), times[-self.quorum], round_id)
+            published = self._clamp(_median([p for p, _ in fresh]))
+            self.spot = (published, times[-self.quorum], round_id)
         if self.settlement == 0 and self.expiry <= now():
             after = [p for p, t in self.last.values() if t >= self.expiry and self._fresh(t)]
             if len(after) >= self.quorum:
@@ -86,7 +99,7 @@ class SpotModel(RuleBasedStateMachine):
         reports=st.lists(
             st.tuples(
                 st.integers(0, 2),
-                st.integers(-700, 700),  # price move, bps of BASE
+                st.integers(-700, 700) | st.sampled_from([-9_000, -3_000, 3_000, 20_000]),  # bps
                 st.integers(0, 5) | st.integers(0, MAX_AGE + 60),  # age at submission, s
             ),
             min_size=1,
@@ -134,6 +147,15 @@ class SpotModel(RuleBasedStateMachine):
         else:
             with boa.reverts("oracle: stale price"):
                 self.oracle.price(ETH)
+
+    @invariant()
+    def breaker_matches_model(self):
+        b = self.oracle.breaker(ETH)
+        if self.breaker is None:
+            assert (b.anchor, b.since, b.held) == (0, 0, False)
+            return
+        assert (b.anchor, b.since, b.held) == self.breaker
+        assert self.oracle.breaker_held(ETH) == self.breaker[2]
 
     @invariant()
     def settlement_matches_model(self):

@@ -167,18 +167,19 @@ def test_surface_quorum_2_of_3__chosen_report_older_or_newer__svi_time_exact(
     assert abs(oracle.vol(ETH, ETH_SPOT, expiries[0]) - 75 * 10**16) <= 10**9
 
 
-def test_delist_then_relist__listed_flag_toggles__stored_surface_kept(
+def test_delist__settled_expiry__listed_flag_cleared_surface_and_price_kept(
     oracle, relay, pusher, governance, expiries
 ):
-    relay.submit((make_surface(expiries[1]), pusher))
-    before = tuple(oracle.surface(ETH, expiries[1]))
+    relay.submit((make_surface(expiries[0]), pusher))
+    before = tuple(oracle.surface(ETH, expiries[0]))
+    boa.env.time_travel(seconds=expiries[0] - now())
+    relay.submit((make_spot(ETH_SPOT), pusher))
     with boa.env.prank(governance):
-        oracle.delist_expiry(ETH, expiries[1])
-    assert not oracle.is_fresh(ETH, expiries[1])
+        oracle.delist_expiry(ETH, expiries[0])
+    assert not oracle.is_fresh(ETH, expiries[0])
     with boa.reverts("oracle: unlisted expiry"):
-        oracle.vol(ETH, ETH_SPOT, expiries[1])
-    assert tuple(oracle.surface(ETH, expiries[1])) == before
-    with boa.env.prank(governance):
-        oracle.list_expiry(ETH, expiries[1])
-    assert tuple(oracle.surface(ETH, expiries[1])) == before
-    assert oracle.is_fresh(ETH, expiries[1])
+        oracle.vol(ETH, ETH_SPOT, expiries[0])
+    assert tuple(oracle.surface(ETH, expiries[0])) == before
+    assert oracle.settlement_price(ETH, expiries[0]) == ETH_SPOT
+    with boa.env.prank(governance), boa.reverts("oracle: expiry in the past"):
+        oracle.list_expiry(ETH, expiries[0])

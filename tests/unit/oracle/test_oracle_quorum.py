@@ -71,7 +71,7 @@ def test_spot_quorum__fewer_fresh_than_quorum__value_not_updated(
 
 def test_spot_quorum__stale_report__excluded_from_median(oracle, relay, register):
     first, second, third = register(3)
-    relay.submit((spot_report(2_000 * WAD), first))
+    relay.submit((spot_report(2_900 * WAD), first))  # within the breaker's band of 3,001
     boa.env.time_travel(seconds=MAX_AGE + 1)  # first's report is now stale
     relay.submit(
         (spot_report(ETH_SPOT), second),

@@ -3,7 +3,17 @@ fixed once, by the first accepted spot observed at or after the expiry."""
 
 import boa
 import pytest
-from oracle_helpers import BTC, ETH, ETH_SPOT, MAX_AGE, WAD, now, spot_report, surface_report
+from oracle_helpers import (
+    BTC,
+    ETH,
+    ETH_SPOT,
+    MAX_AGE,
+    WAD,
+    now,
+    settle_expiry,
+    spot_report,
+    surface_report,
+)
 
 # --- staleness ------------------------------------------------------------------------------
 
@@ -82,6 +92,7 @@ def test_vol__listed_expiry_without_reports__reverts_no_surface(oracle, expiries
 
 def test_vol__delisted_expiry__reverts(oracle, relay, pusher, governance, expiries):
     relay.submit((surface_report(expiries[0]), pusher))
+    settle_expiry(relay, pusher, expiries[0], ETH_SPOT)
     with boa.env.prank(governance):
         oracle.delist_expiry(ETH, expiries[0])
     with boa.reverts("oracle: unlisted expiry"):
@@ -162,14 +173,14 @@ def test_settlement__quorum_two__needs_two_spots_at_or_after_expiry(
     assert oracle.settlement_price(ETH, expiry) == ETH_SPOT + 15 * WAD
 
 
-def test_settlement__expiry_delisted_before__never_fixed(
+def test_settlement__delist_before_it__refused_and_still_fixed(
     oracle, relay, pusher, governance, expiries
 ):
-    with boa.env.prank(governance):
+    with boa.env.prank(governance), boa.reverts("oracle: expiry not settled"):
         oracle.delist_expiry(ETH, expiries[0])
     _to(expiries[0] + 1)
     relay.submit((spot_report(ETH_SPOT), pusher))
-    assert oracle.settlement_price(ETH, expiries[0]) == 0
+    assert oracle.settlement_price(ETH, expiries[0]) == ETH_SPOT
 
 
 def test_settlement__emits_event_once(oracle, relay, pusher, expiries):

@@ -13,6 +13,7 @@ from oracle_helpers import (
     MAX_AGE,
     WAD,
     now,
+    settle_expiry,
     spot_report,
     surface_report,
 )
@@ -103,6 +104,7 @@ def test_submit__unlisted_expiry__rejected(relay, pusher, expiries):
 
 
 def test_submit__delisted_expiry__rejected(oracle, relay, pusher, governance, expiries):
+    settle_expiry(relay, pusher, expiries[0], ETH_SPOT)
     with boa.env.prank(governance):
         oracle.delist_expiry(ETH, expiries[0])
     assert relay.rejects(surface_report(expiries[0]), pusher) == "unlisted expiry"
@@ -248,34 +250,6 @@ def test_submit__atm_vol_above_ten__rejected(relay, pusher, expiries):
 
 
 # --- circuit breakers -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("new_price", "accepted"),
-    [
-        (ETH_SPOT * 12 // 10, True),  # +20 % == cap
-        (ETH_SPOT * 12 // 10 + 1, False),
-        (ETH_SPOT * 8 // 10, True),  # -20 % == cap
-        (ETH_SPOT * 8 // 10 - 1, False),
-    ],
-)
-def test_submit__spot_move_vs_cap__accepted_only_within(oracle, relay, pusher, new_price, accepted):
-    relay.submit((spot_report(ETH_SPOT), pusher))
-    boa.env.time_travel(seconds=1)
-    count, reasons = relay.submit((spot_report(new_price), pusher))
-    if accepted:
-        assert (count, oracle.price(ETH)) == (1, new_price)
-    else:
-        assert reasons == ["spot cap exceeded"]
-        assert oracle.price(ETH) == ETH_SPOT
-
-
-def test_submit__spot_move_beyond_cap_after_feed_went_stale__accepted(oracle, relay, pusher):
-    relay.submit((spot_report(ETH_SPOT), pusher))
-    boa.env.time_travel(seconds=MAX_AGE + 1)
-    count, _ = relay.submit((spot_report(ETH_SPOT * 2), pusher))
-    assert count == 1
-    assert oracle.price(ETH) == ETH_SPOT * 2
 
 
 def test_submit__first_spot_ever__no_cap_applies(oracle, relay, pusher):
