@@ -150,7 +150,8 @@ def cli() -> None:
     "--max-scans",
     type=click.IntRange(min=1),
     default=None,
-    help="Exit after this many scans (tests, cron use). Default: run until a signal.",
+    help="Exit after this many polls (tests, cron use); a poll that finds no new block "
+    "counts, so an idle chain ends too. Default: run until a signal.",
 )
 @click.option(
     "--log-level",
@@ -244,7 +245,7 @@ def run(
         },
     )
     scans = opened.service.run(max_scans=max_scans)
-    log.info("stopped", extra={"scans": scans})
+    log.info("stopped", extra={"scans": scans, "polls": opened.service.polls})
 
 
 @cli.command()

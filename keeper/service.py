@@ -246,6 +246,7 @@ class Service:
         self.stop = threading.Event()
         self.last_head = -1
         self.failures = 0
+        self.polls = 0
 
     def step(self) -> bool:
         """One poll: scan when the head moved. True when a scan ran; errors propagate."""
@@ -272,13 +273,17 @@ class Service:
         return True
 
     def run(self, max_scans: int | None = None) -> int:
-        """Poll until :attr:`stop` is set (or ``max_scans`` scans); returns scans run."""
+        """Poll until :attr:`stop` is set, or until ``max_scans`` polls answered (a poll that
+        finds the head unchanged counts, so an idle chain ends the run too; a failed poll
+        does not). Returns the scans run; :attr:`polls` holds the answered polls."""
         scans = 0
+        self.polls = 0
         delay = self.backoff_base_s
         while not self.stop.is_set():
             try:
                 if self.step():
                     scans += 1
+                self.polls += 1
                 if self.failures:
                     log.info("recovered", extra={"after_failures": self.failures})
                 self.failures = 0
@@ -292,7 +297,7 @@ class Service:
                 )
                 wait = delay
                 delay = min(delay * 2, self.backoff_max_s)
-            if max_scans is not None and scans >= max_scans:
+            if max_scans is not None and self.polls >= max_scans:
                 break
             self.stop.wait(wait)
         return scans

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -258,6 +259,24 @@ def test_service_step__same_head__no_second_scan():
     assert service.step() is True
     assert service.step() is False
     assert keeper.scans == 1
+
+
+def test_service_run__idle_chain__max_scans_counts_idle_polls_and_exits():
+    keeper = FlakyKeeper(failures=0)
+    keeper.chain = SimpleNamespace(block_number=lambda: 5)  # the head never moves
+    service = Service(keeper, poll_interval_s=0.0)
+    done = threading.Event()
+    result = {}
+
+    def _run():
+        result["scans"] = service.run(max_scans=3)
+        done.set()
+
+    threading.Thread(target=_run, daemon=True).start()
+    assert done.wait(5), "run(max_scans=3) did not return on an idle chain"
+    service.stop.set()
+    assert result["scans"] == 1 and keeper.scans == 1
+    assert service.polls == 3
 
 
 # ------------------------------------------------------------------ the bot
