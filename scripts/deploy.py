@@ -6,8 +6,10 @@
         --params deploy/sepolia.yaml
     ape run deploy show --network ethereum:local:foundry
 
-On anything but a local network the plan is printed and confirmed before a transaction is
-broadcast (``--yes`` skips the prompt for automation). The logic lives in
+Every parameter is checked against the contracts' limits and the chain before the first
+transaction. On anything but a local network the plan is printed and confirmed before a
+transaction is broadcast (``--yes`` skips the prompt for automation); ``--dry-run`` checks
+and prints the plan on any network and sends nothing. The logic lives in
 ``ringfence/deployer.py``; this file is only the command line.
 """
 
@@ -37,24 +39,35 @@ def cli():
     help="YAML parameter file (see deploy/local.yaml and deploy/sepolia.yaml).",
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on non-local networks.")
-def contracts(cli_ctx, network, account, params_path, yes):
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check the parameter file against the contracts' limits and this chain (its clock, "
+    "the accounts), print the plan, and send nothing.",
+)
+def contracts(cli_ctx, network, account, params_path, yes, dry_run):
     """Deploy and wire every contract; writes deployments/<network>.json."""
-    try:
-        config = load(params_path)
-    except ConfigError as error:
-        cli_ctx.abort(str(error))
-    network_name = network.name
-    local = deployment.is_local(network_name)
-    if not local:
-        click.echo(
-            f"About to deploy Ringfence to {network.ecosystem.name}:{network_name} "
-            f"(chain id {network.chain_id}) from {account.address} with {params_path}: "
-            f"{len(config.feeds)} feed(s), {len(config.series)} series group(s)."
-        )
-        if not yes and not click.confirm("Broadcast these transactions?", default=False):
-            cli_ctx.abort("deployment cancelled; nothing was sent")
     from ape import accounts, chain, project
 
+    network_name = network.name
+    try:
+        config = load(params_path)
+        the_plan = deployment.make_plan(chain, accounts, account, config, network_name)
+    except ConfigError as error:
+        cli_ctx.abort(str(error))
+    if dry_run or not the_plan.local:
+        click.echo(
+            f"Plan: Ringfence on {network.ecosystem.name}:{network_name} "
+            f"(chain id {network.chain_id}) from {account.address} with {params_path}:"
+        )
+        for step in the_plan.steps():
+            click.echo(f"  {step}")
+    if dry_run:
+        click.echo("dry run: parameters valid; nothing was sent")
+        return
+    confirmed = the_plan.local or yes
+    if not confirmed and not click.confirm("Broadcast these transactions?", default=False):
+        cli_ctx.abort("deployment cancelled; nothing was sent")
     try:
         record = deployment.deploy(
             project, chain, accounts, account, config, network_name, log=click.echo

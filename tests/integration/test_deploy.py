@@ -137,16 +137,69 @@ def test_write__record__json_with_addresses_and_abis(tmp_path, deployed):
     assert written["parameters"]["token"]["decimals"] == 6
 
 
+APE = str(Path(sys.executable).parent / "ape")
+LOCAL_YAML = (ROOT / "deploy" / "local.yaml").read_text()
+
+
+def ape_deploy(*args: str, node=None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`ape run deploy <args>`; on ``node`` (an anvil on its own port) when given."""
+    network = ["--network", "ethereum:local:foundry"]
+    if node is not None:
+        network += ["--provider-settings", json.dumps({"host": node.url})]
+    return subprocess.run(
+        [APE, "run", "deploy", *args, *network],
+        cwd=cwd, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def error_lines(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+
+
+@pytest.fixture
+def node():
+    from keeper import devnet
+
+    anvil = devnet.start_anvil()
+    yield anvil
+    anvil.stop()
+
+
 def test_cli__missing_parameter_file__one_line_error_and_nonzero_exit(tmp_path):
     missing = tmp_path / "nope.yaml"
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ape"), "run", "deploy", "contracts",
-            "--network", "ethereum:local:foundry", "--account", "TEST::0",
-            "--params", str(missing),
-        ],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+    result = ape_deploy("contracts", "--account", "TEST::0", "--params", str(missing))
     assert result.returncode != 0
     assert f"parameter file {missing} does not exist" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+BAD_PARAMETERS = [
+    ("im_factor: 1.25 ", "im_factor: 0.5 ", "risk.ETH.im_factor: 0.5 is outside the contract's"),
+    (
+        "      max_age: 3600 ",
+        "      max_agee: 60 ",
+        "max_agee: unknown key (did you mean 'max_age'?)",
+    ),
+    ("guardian: guardian ", "bogus_key: 1\nguardian: guardian ", "bogus_key: unknown key"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), BAD_PARAMETERS)
+def test_cli__bad_parameter__one_line_and_nothing_sent(node, tmp_path, old, new, expected):
+    assert old in LOCAL_YAML
+    params = tmp_path / "bad.yaml"
+    params.write_text(LOCAL_YAML.replace(old, new))
+    result = ape_deploy("contracts", "--account", "TEST::0", "--params", str(params), node=node)
+    assert result.returncode != 0
+    lines = error_lines(result)
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert node.w3.eth.block_number == 0  # not one transaction
+
+
+def test_cli__dry_run__prints_the_plan_and_sends_nothing(node):
+    result = ape_deploy("contracts", "--account", "TEST::0", "--dry-run", node=node)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Plan: Ringfence on ethereum:local (chain id 31337)" in result.stdout
+    assert "im_factor 1.25" in result.stdout and "16 series" in result.stdout
+    assert result.stdout.rstrip().endswith("dry run: parameters valid; nothing was sent")
+    assert node.w3.eth.block_number == 0
