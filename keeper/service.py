@@ -31,6 +31,7 @@ from keeper.config import KeeperConfig
 from keeper.rpc import Chain, RpcError, Web3Rpc
 from keeper.sender import LocalSigner, Signer
 from ringfence import keystore as shared_keystore
+from ringfence import records
 
 log = logging.getLogger("keeper.service")
 
@@ -83,6 +84,9 @@ def load_deployment(path: str | Path) -> Deployment:
         raise ConfigError(f"deployment file {path}: {exc.strerror or exc}") from None
     except ValueError:
         raise ConfigError(f"deployment file {path}: not JSON") from None
+    unfinished = records.incomplete(doc, path)
+    if unfinished:
+        raise ConfigError(unfinished)
     contracts = doc.get("contracts") if isinstance(doc, Mapping) else None
     if not isinstance(contracts, Mapping):
         raise ConfigError(f"deployment file {path}: no 'contracts' table")
@@ -339,11 +343,11 @@ def open_service(
         raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
     except Exception as exc:
         raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
-    if deployment.chain_id is not None and deployment.chain_id != chain_id:
-        raise ConfigError(
-            f"deployment {deployment.path} is for chain id {deployment.chain_id}, "
-            f"the node at {url} is chain id {chain_id}"
-        )
+    mismatch = records.chain_mismatch(
+        {"chain_id": deployment.chain_id}, deployment.path, chain_id, url
+    )
+    if mismatch:
+        raise ConfigError(mismatch)
     signer = load_signer(account, chain_id, password_file, ape_config)
     for name, field in DEPLOYED.items():
         address = getattr(deployment, field)

@@ -67,7 +67,7 @@ def _chain(cfg: Config) -> Any:
     rpc.connect(cfg.chain_id)
     address, abi = cfg.oracle.address, None
     if cfg.oracle.deployment:
-        deployed, abi = read_deployment(cfg.oracle.deployment)
+        deployed, abi = read_deployment(cfg.oracle.deployment, chain_id=cfg.chain_id, node=rpc.url)
         address = address or deployed
     if cfg.oracle.abi_file or abi is None:
         abi = load_abi(cfg.oracle.abi_file)

@@ -16,20 +16,23 @@ Order (each step needs the previous one's address):
    surface per feed so positions can open at once;
 9. the series, listed in the registry.
 
-The result is written to ``deployments/<network>.json``: addresses, the block each contract
-was deployed in, the resolved parameters in contract units, and for each contract the source
-file its ABI comes from together with the ABI itself (so services need no compiler).
+The record (``deployments/<network>-<chain id>.json``, see :mod:`ringfence.records`) holds
+the addresses, the block each contract was deployed in, the resolved parameters in contract
+units, and for each contract the source file its ABI comes from together with the ABI
+itself (so services need no compiler). It is handed to ``on_record`` after every contract,
+marked ``"complete": false`` until the last step.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ringfence import records
 from ringfence.deploy_config import (
     MAX_EXPIRIES,
     MAX_EXPIRY,
@@ -40,10 +43,9 @@ from ringfence.deploy_config import (
     resolve_expiry,
 )
 from ringfence.oracle_types import Report, sign_report
-from ringfence.paths import ROOT
 from ringfence.strict_keys import unknown_key_message
 
-DEPLOYMENTS = ROOT / "deployments"
+DEPLOYMENTS = records.DEPLOYMENTS
 SOURCES = {
     "MockToken": "contracts/mocks/MockToken.vy",
     "SurfaceChecker": "contracts/SurfaceChecker.vy",
@@ -224,12 +226,25 @@ def _abi(contract_container) -> list[dict[str, Any]]:
 
 
 class Deployment:
-    """Collects addresses and blocks as contracts are deployed."""
+    """Collects addresses and blocks as contracts are deployed; ``on_change`` (when given)
+    receives the record, marked incomplete, after every contract."""
 
-    def __init__(self, network: str, chain_id: int, deployer: str):
+    def __init__(
+        self,
+        network: str,
+        chain_id: int,
+        deployer: str,
+        config: DeployConfig,
+        extra: dict[str, Any],
+        on_change: Callable[[dict[str, Any]], None] | None = None,
+    ):
         self.network = network
         self.chain_id = chain_id
         self.deployer = deployer
+        self.config = config
+        self.extra = extra
+        self.on_change = on_change
+        self.started_at = int(time.time())
         self.contracts: dict[str, dict[str, Any]] = {}
 
     def record(self, name: str, instance, container, key: str | None = None) -> None:
@@ -242,20 +257,23 @@ class Deployment:
             "abi_source": SOURCES[name],
             "abi": _abi(container),
         }
+        if self.on_change is not None:
+            self.on_change(self.to_json(complete=False))
 
-    def to_json(self, config: DeployConfig, extra: dict[str, Any]) -> dict[str, Any]:
+    def to_json(self, complete: bool = True) -> dict[str, Any]:
         return {
             "network": self.network,
             "chain_id": self.chain_id,
             "deployer": self.deployer,
-            "deployed_at": int(time.time()),
+            "deployed_at": self.started_at,
+            "complete": complete,
             "block": min(
                 (c["block"] for c in self.contracts.values() if c["block"] is not None),
                 default=None,
             ),
             "contracts": self.contracts,
-            "parameters": _jsonable(asdict(config)),
-            **extra,
+            "parameters": _jsonable(asdict(self.config)),
+            **self.extra,
         }
 
 
@@ -293,14 +311,25 @@ def deploy(
     network_name: str,
     *,
     log=print,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Deploy and wire every contract; returns the deployment record (not yet written).
+    """Deploy and wire every contract; returns the complete deployment record.
 
-    The plan is made (and every parameter checked) before the first transaction."""
+    The plan is made (and every parameter checked) before the first transaction;
+    ``on_record`` receives the record, marked ``"complete": false``, after every contract
+    deployed (the CLI writes it, so a failure or Ctrl-C leaves a record of what exists)."""
     the_plan = make_plan(chain, accounts, deployer, config, network_name)
     local = the_plan.local
-    record = Deployment(network_name, chain.chain_id, deployer.address)
     roles = _local_roles(accounts, config) if local else {}
+    series_ids: list[int] = []
+    record = Deployment(
+        network_name,
+        chain.chain_id,
+        deployer.address,
+        config,
+        {"expiries": the_plan.expiries, "series_ids": series_ids, "roles": the_plan.roles},
+        on_record,
+    )
 
     # 1. quote token
     if config.token.address:
@@ -397,22 +426,13 @@ def deploy(
             log(f"pool seeded with {config.local_pool_seed} base units by lp {lp.address}")
 
     # 9. series last: listing checks the risk parameters and the expiry
-    series_ids = []
     for symbol, strike, expiry, is_call, oi_cap in the_plan.series:
         receipt = registry.list_series(
             _feed_id(config, symbol), strike, expiry, is_call, oi_cap, sender=deployer
         )
         series_ids.append(receipt.return_value)
     log(f"listed {len(series_ids)} series")
-
-    return record.to_json(
-        config,
-        {
-            "expiries": expiries,
-            "series_ids": series_ids,
-            "roles": {name: acct.address for name, acct in roles.items()},
-        },
-    )
+    return record.to_json(complete=True)
 
 
 def _feed_id(config: DeployConfig, symbol: str) -> bytes:
@@ -464,9 +484,7 @@ def _push_initial_prices(oracle, chain, config, expiries, roles, deployer) -> No
     oracle.submit([r.as_tuple() for r in reports], signatures, sender=deployer)
 
 
-def write(record: dict[str, Any], network_name: str, directory: Path = DEPLOYMENTS) -> Path:
-    """Write ``deployments/<network>.json`` and return its path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{network_name.replace(':', '-')}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    return path
+def write(record: dict[str, Any], path: Path) -> Path:
+    """Write a record to ``path`` (atomically) and return it; see :mod:`ringfence.records`
+    for the per-chain path and the archiving of an earlier record."""
+    return records.write(record, path)

@@ -145,6 +145,8 @@ def _contracts(**changes) -> str:
         (_contracts(ClearingHouse="0x12"), "bad ClearingHouse address"),
         (_contracts(Registry="0x12"), "bad Registry address"),
         (_contracts(ClearingHouseView="0xzz" + "0" * 38), "bad ClearingHouseView address"),
+        ('{"complete": false, "error": "interrupted", "contracts": {"MockToken": {}}}',
+         r"is incomplete \(interrupted after 1 contract\(s\)\): deploy again"),
     ],
 )  # fmt: skip
 def test_load_deployment__broken_file__one_line_config_error(tmp_path, content, message):
