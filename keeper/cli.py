@@ -6,7 +6,8 @@ line per liquidation/settlement transaction, with position ids, tx hash and bloc
 
 Exit codes: 0 stopped by a signal after a clean shutdown; 2 configuration error (one line
 on stderr, no traceback: bad deployment file, wrong chain, bad key or password, RPC
-unreachable at start). Transient RPC errors after start never end it.
+unreachable at start, or the node replaced by another chain while running). Transient RPC
+errors after start never end it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, NoReturn
 import click
 
 from keeper.config import KeeperConfig
-from keeper.service import PASSWORD_ENV, ConfigError, open_service
+from keeper.service import PASSWORD_ENV, ChainReplaced, ConfigError, open_service
 from ringfence import console
 
 EXIT_CONFIG = 2
@@ -118,7 +119,7 @@ def cli() -> None:
     "--metrics-port",
     type=click.IntRange(min=0, max=65_535),
     default=None,
-    help="Serve Prometheus /metrics on this port (0.0.0.0); 0 or absent = no server.",
+    help="Serve Prometheus /metrics on this port (0-65535, on 0.0.0.0); 0 or absent = no server.",
 )
 @click.option(
     "--checkpoint",
@@ -220,6 +221,8 @@ def run(
             start_http_server(cfg.metrics_port, registry=registry)
         except OSError as exc:
             fail(f"metrics port {cfg.metrics_port}: {exc.strerror or exc}")
+        except OverflowError as exc:  # a port the socket layer refuses outright
+            fail(f"metrics port {cfg.metrics_port}: {exc}")
     stop = opened.service.stop
 
     def _stop(signum: int, frame: Any) -> None:
@@ -244,7 +247,11 @@ def run(
             "metrics_port": cfg.metrics_port or None,
         },
     )
-    scans = opened.service.run(max_scans=max_scans)
+    try:
+        scans = opened.service.run(max_scans=max_scans)
+    except ChainReplaced as exc:
+        log.error("chain_replaced", extra={"error": str(exc)})
+        fail(str(exc))
     log.info("stopped", extra={"scans": scans, "polls": opened.service.polls})
 
 

@@ -91,6 +91,8 @@ class KeeperConfig:
             raise ValueError("config: prescreen_ratio below 1 would miss liquidatable vaults")
         if self.max_fee_ceiling_gwei <= 0 or self.priority_fee_gwei < 0:
             raise ValueError("config: fees must be positive")
+        if not 0 <= self.metrics_port <= 65_535:
+            raise ValueError(f"config: metrics_port {self.metrics_port} is not a port (0-65535)")
 
     @property
     def max_fee_ceiling_wei(self) -> int:

@@ -31,6 +31,7 @@ def test_run__unreachable_rpc__one_line_error(deployment):
     url = f"http://127.0.0.1:{devnet.free_port()}"
     result = run_keeper_once("run", "--network", url, "--deployment", str(deployment))
     _assert_one_line_error(result, f"RPC {url} unreachable")
+    assert result.stderr.strip() == f"keeper: error: RPC {url} unreachable: connection refused"
 
 
 def test_run__deployment_of_another_chain__one_line_error(net, tmp_path):
