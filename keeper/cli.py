@@ -1,6 +1,6 @@
 """`keeper`: the thin click shell over :mod:`keeper.service`.
 
-``keeper run --network URL|CHOICE --deployment deployments/<name>.json --account TEST::n|KEYSTORE``
+``keeper run --network URL|CHOICE --deployment deployments/<network>-<chain id>.json --account …``
 runs until SIGTERM/SIGINT, logging JSON lines on stderr (one ``submitted`` and one ``mined``
 line per liquidation/settlement transaction, with position ids, tx hash and block).
 
@@ -94,7 +94,8 @@ def cli() -> None:
     "--deployment",
     required=True,
     type=click.Path(dir_okay=False),
-    help="deployments/<name>.json written by `ape run deploy` (addresses, chain id, block).",
+    help="deployments/<network>-<chain id>.json written by `ape run deploy` (addresses, chain "
+    "id, block); refused when its chain id is not the node's or it is incomplete.",
 )
 @click.option(
     "--account",
