@@ -8,7 +8,7 @@ this module only builds the same :class:`keeper.service.Service` the ``keeper`` 
 Settings come from the environment (Silverback has no options of its own for a bot):
 
 =============================== ==========================================================
-``KEEPER_DEPLOYMENT``           deployment file (default ``deployments/local.json``): the
+``KEEPER_DEPLOYMENT``           deployment file (default ``deployments/local-31337.json``): the
                                 ``ClearingHouse``, ``Registry``, ``ClearingHouseView`` and
                                 ``Oracle`` addresses, chain id and deployment blocks
 ``KEEPER_ACCOUNT``              ``TEST::n`` (chain id 31337/1337 only) or a keystore path;
@@ -104,7 +104,7 @@ def opener_from_env(
         config = KeeperConfig.from_yaml(config_file) if config_file else KeeperConfig()
         return open_service(
             env.get("KEEPER_RPC_URL") or network_uri(),
-            env.get("KEEPER_DEPLOYMENT", "deployments/local.json"),
+            env.get("KEEPER_DEPLOYMENT", "deployments/local-31337.json"),
             env.get("KEEPER_ACCOUNT") or None,
             env.get("KEEPER_PASSWORD_FILE") or None,
             config,

@@ -1,12 +1,13 @@
 """`keeper`: the thin click shell over :mod:`keeper.service`.
 
-``keeper run --network URL|CHOICE --deployment deployments/<name>.json --account TEST::n|KEYSTORE``
+``keeper run --network URL|CHOICE --deployment deployments/<network>-<chain id>.json --account …``
 runs until SIGTERM/SIGINT, logging JSON lines on stderr (one ``submitted`` and one ``mined``
 line per liquidation/settlement transaction, with position ids, tx hash and block).
 
 Exit codes: 0 stopped by a signal after a clean shutdown; 2 configuration error (one line
 on stderr, no traceback: bad deployment file, wrong chain, bad key or password, RPC
-unreachable at start). Transient RPC errors after start never end it.
+unreachable at start, or the node replaced by another chain while running). Transient RPC
+errors after start never end it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, NoReturn
 import click
 
 from keeper.config import KeeperConfig
-from keeper.service import PASSWORD_ENV, ConfigError, open_service
+from keeper.service import PASSWORD_ENV, ChainReplaced, ConfigError, open_service
 from ringfence import console
 
 EXIT_CONFIG = 2
@@ -93,7 +94,8 @@ def cli() -> None:
     "--deployment",
     required=True,
     type=click.Path(dir_okay=False),
-    help="deployments/<name>.json written by `ape run deploy` (addresses, chain id, block).",
+    help="deployments/<network>-<chain id>.json written by `ape run deploy` (addresses, chain "
+    "id, block); refused when its chain id is not the node's or it is incomplete.",
 )
 @click.option(
     "--account",
@@ -118,7 +120,7 @@ def cli() -> None:
     "--metrics-port",
     type=click.IntRange(min=0, max=65_535),
     default=None,
-    help="Serve Prometheus /metrics on this port (0.0.0.0); 0 or absent = no server.",
+    help="Serve Prometheus /metrics on this port (0-65535, on 0.0.0.0); 0 or absent = no server.",
 )
 @click.option(
     "--checkpoint",
@@ -150,7 +152,8 @@ def cli() -> None:
     "--max-scans",
     type=click.IntRange(min=1),
     default=None,
-    help="Exit after this many scans (tests, cron use). Default: run until a signal.",
+    help="Exit after this many polls (tests, cron use); a poll that finds no new block "
+    "counts, so an idle chain ends too. Default: run until a signal.",
 )
 @click.option(
     "--log-level",
@@ -219,6 +222,8 @@ def run(
             start_http_server(cfg.metrics_port, registry=registry)
         except OSError as exc:
             fail(f"metrics port {cfg.metrics_port}: {exc.strerror or exc}")
+        except OverflowError as exc:  # a port the socket layer refuses outright
+            fail(f"metrics port {cfg.metrics_port}: {exc}")
     stop = opened.service.stop
 
     def _stop(signum: int, frame: Any) -> None:
@@ -243,8 +248,12 @@ def run(
             "metrics_port": cfg.metrics_port or None,
         },
     )
-    scans = opened.service.run(max_scans=max_scans)
-    log.info("stopped", extra={"scans": scans})
+    try:
+        scans = opened.service.run(max_scans=max_scans)
+    except ChainReplaced as exc:
+        log.error("chain_replaced", extra={"error": str(exc)})
+        fail(str(exc))
+    log.info("stopped", extra={"scans": scans, "polls": opened.service.polls})
 
 
 @cli.command()

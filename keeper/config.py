@@ -76,7 +76,7 @@ class KeeperConfig:
     base_fee_multiplier: int = _opt(2, "maxFeePerGas = this x base fee + priority fee.")
     replace_after_blocks: int = _opt(3, "Blocks before a pending tx is replaced (+12.5 % fees).")
     # --- service
-    poll_interval_s: float = _opt(2.0, "Seconds between scans when not driven by new blocks.")
+    poll_interval_s: float = _opt(2.0, "Seconds between polls of the head; scans need a new head.")
     metrics_port: int = _opt(9_101, "Port of the Prometheus /metrics endpoint (0 = off).")
     dry_run: bool = _opt(False, "Do everything (index, model, confirm, simulate) but send.")
 
@@ -91,6 +91,8 @@ class KeeperConfig:
             raise ValueError("config: prescreen_ratio below 1 would miss liquidatable vaults")
         if self.max_fee_ceiling_gwei <= 0 or self.priority_fee_gwei < 0:
             raise ValueError("config: fees must be positive")
+        if not 0 <= self.metrics_port <= 65_535:
+            raise ValueError(f"config: metrics_port {self.metrics_port} is not a port (0-65535)")
 
     @property
     def max_fee_ceiling_wei(self) -> int:

@@ -9,8 +9,11 @@ so both shells start the same way and fail the same way:
   loads the signer, and builds :class:`keeper.scan.Keeper`. Every failure here is a
   :class:`ConfigError` with one readable line: the CLI prints it and exits 2.
 - **Running** (:meth:`Service.run`) polls the head every ``poll_interval_s`` and scans once
-  per new block. Any error inside a scan (node down, timeout, a reverted read) is logged and
-  retried with exponential backoff (``backoff_base_s`` doubling to ``backoff_max_s``); the
+  per new block. When the node turns out to be another chain (chain id or genesis hash
+  changed, or the head below the last indexed block: a fresh anvil on the same port), it
+  raises :class:`ChainReplaced` instead of scanning an empty book for ever. Any other error
+  inside a scan (node down, timeout, a reverted read) is logged and retried with
+  exponential backoff (``backoff_base_s`` doubling to ``backoff_max_s``); the
   loop never dies of a transient error and picks up where the index checkpoint left off.
 """
 
@@ -31,6 +34,8 @@ from keeper.config import KeeperConfig
 from keeper.rpc import Chain, RpcError, Web3Rpc
 from keeper.sender import LocalSigner, Signer
 from ringfence import keystore as shared_keystore
+from ringfence import records
+from ringfence.errors import short_error
 
 log = logging.getLogger("keeper.service")
 
@@ -42,6 +47,12 @@ DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 
 class ConfigError(Exception):
     """A start-up problem the operator must fix; its message is one readable line."""
+
+
+class ChainReplaced(Exception):
+    """The node now serves another chain than the one the keeper indexed (a new anvil on the
+    same port, a reset devnet): one readable line; the loop stops instead of scanning an
+    empty book for ever."""
 
 
 # ------------------------------------------------------------------------------ deployment
@@ -83,6 +94,9 @@ def load_deployment(path: str | Path) -> Deployment:
         raise ConfigError(f"deployment file {path}: {exc.strerror or exc}") from None
     except ValueError:
         raise ConfigError(f"deployment file {path}: not JSON") from None
+    unfinished = records.incomplete(doc, path)
+    if unfinished:
+        raise ConfigError(unfinished)
     contracts = doc.get("contracts") if isinstance(doc, Mapping) else None
     if not isinstance(contracts, Mapping):
         raise ConfigError(f"deployment file {path}: no 'contracts' table")
@@ -246,10 +260,48 @@ class Service:
         self.stop = threading.Event()
         self.last_head = -1
         self.failures = 0
+        self.polls = 0
+        self.identity: tuple[int, str | None] | None = None  # (chain id, genesis hash)
+        self.recheck = False  # verify the chain on the next poll (after a failed one)
+
+    def _identity(self) -> tuple[int, str | None]:
+        chain = self.keeper.chain
+        return chain.chain_id(), chain.block_hash(0)
+
+    def check_chain(self, head: int) -> None:
+        """Raise :class:`ChainReplaced` when the node is no longer the indexed chain: its
+        chain id or genesis hash changed, or its head is below the last indexed block.
+        Checked on the first poll (to learn the chain), after a failed poll, and whenever
+        the head is below the index; otherwise it costs nothing."""
+        index = getattr(self.keeper, "index", None)
+        indexed = getattr(index, "block", None)
+        behind = isinstance(indexed, int) and head < indexed
+        if self.identity is None:
+            self.identity = self._identity()
+            if not behind:
+                return
+        if not (behind or self.recheck):
+            return
+        self.recheck = False
+        chain_id, genesis = self._identity()
+        known_id, known_genesis = self.identity
+        reasons = []
+        if chain_id != known_id:
+            reasons.append(f"chain id {known_id} is now {chain_id}")
+        elif genesis != known_genesis:
+            reasons.append("its genesis block changed")
+        if behind:
+            reasons.append(f"head {head} is below the indexed block {indexed}")
+        if reasons:
+            raise ChainReplaced(
+                f"the node is no longer the chain this keeper indexed ({'; '.join(reasons)}): "
+                "deploy again and point --deployment at the new record"
+            )
 
     def step(self) -> bool:
         """One poll: scan when the head moved. True when a scan ran; errors propagate."""
         head = self.keeper.chain.block_number()
+        self.check_chain(head)
         if head == self.last_head:
             return False
         result = self.keeper.scan()
@@ -272,19 +324,26 @@ class Service:
         return True
 
     def run(self, max_scans: int | None = None) -> int:
-        """Poll until :attr:`stop` is set (or ``max_scans`` scans); returns scans run."""
+        """Poll until :attr:`stop` is set, or until ``max_scans`` polls answered (a poll that
+        finds the head unchanged counts, so an idle chain ends the run too; a failed poll
+        does not). Returns the scans run; :attr:`polls` holds the answered polls."""
         scans = 0
+        self.polls = 0
         delay = self.backoff_base_s
         while not self.stop.is_set():
             try:
                 if self.step():
                     scans += 1
+                self.polls += 1
                 if self.failures:
                     log.info("recovered", extra={"after_failures": self.failures})
                 self.failures = 0
                 delay = self.backoff_base_s
                 wait = self.poll_interval_s
+            except ChainReplaced:
+                raise
             except Exception as exc:  # transient by design: the next poll decides again
+                self.recheck = True
                 self.failures += 1
                 log.warning(
                     "scan_failed",
@@ -292,15 +351,14 @@ class Service:
                 )
                 wait = delay
                 delay = min(delay * 2, self.backoff_max_s)
-            if max_scans is not None and scans >= max_scans:
+            if max_scans is not None and self.polls >= max_scans:
                 break
             self.stop.wait(wait)
         return scans
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+    return short_error(exc)
 
 
 @dataclass
@@ -334,11 +392,11 @@ def open_service(
         raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
     except Exception as exc:
         raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
-    if deployment.chain_id is not None and deployment.chain_id != chain_id:
-        raise ConfigError(
-            f"deployment {deployment.path} is for chain id {deployment.chain_id}, "
-            f"the node at {url} is chain id {chain_id}"
-        )
+    mismatch = records.chain_mismatch(
+        {"chain_id": deployment.chain_id}, deployment.path, chain_id, url
+    )
+    if mismatch:
+        raise ConfigError(mismatch)
     signer = load_signer(account, chain_id, password_file, ape_config)
     for name, field in DEPLOYED.items():
         address = getattr(deployment, field)

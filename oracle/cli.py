@@ -67,7 +67,7 @@ def _chain(cfg: Config) -> Any:
     rpc.connect(cfg.chain_id)
     address, abi = cfg.oracle.address, None
     if cfg.oracle.deployment:
-        deployed, abi = read_deployment(cfg.oracle.deployment)
+        deployed, abi = read_deployment(cfg.oracle.deployment, chain_id=cfg.chain_id, node=rpc.url)
         address = address or deployed
     if cfg.oracle.abi_file or abi is None:
         abi = load_abi(cfg.oracle.abi_file)
@@ -90,9 +90,9 @@ def _chain(cfg: Config) -> Any:
 )
 @click.option(
     "--metrics-port",
-    type=int,
+    type=click.IntRange(min=1, max=65_535),
     default=None,
-    help="Serve Prometheus metrics on this port (0.0.0.0). Default: no server.",
+    help="Serve Prometheus metrics on this port (1-65535, on 0.0.0.0). Default: no server.",
 )
 @click.option("--once", is_flag=True, help="Exit after one completed cycle.")
 @click.option(
@@ -153,6 +153,8 @@ def _pusher(
             start_http_server(metrics_port, registry=metrics.registry)
         except OSError as exc:
             raise ConfigError(f"metrics port {metrics_port}: {exc.strerror or exc}") from None
+        except OverflowError as exc:  # a port the socket layer refuses outright
+            raise ConfigError(f"metrics port {metrics_port}: {exc}") from None
     s = cfg.sending
     policy = FeePolicy(
         priority_fee=int(s.priority_fee_gwei * GWEI),

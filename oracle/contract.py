@@ -21,6 +21,7 @@ from web3.logs import DISCARD
 
 from oracle.errors import ConfigError
 from oracle.rpc import FailoverRpc
+from ringfence import records
 from ringfence.oracle_types import Report
 from ringfence.paths import CONTRACTS
 
@@ -62,11 +63,15 @@ def load_abi(abi_file: str | Path | None) -> list[dict[str, Any]]:
     return abi
 
 
-def read_deployment(path: str | Path, name: str = "Oracle") -> tuple[str, list | None]:
+def read_deployment(
+    path: str | Path, name: str = "Oracle", chain_id: int | None = None, node: str = "the RPC"
+) -> tuple[str, list | None]:
     """(address, abi or None) of contract ``name`` in a deployments JSON.
 
     Accepted shapes: ``{"Oracle": "0x.."}``, ``{"Oracle": {"address": "0x..", "abi": [..]}}``
     or the same under a top-level ``"contracts"`` key (keys compared case-insensitively).
+    With ``chain_id`` (the node's), a record naming another ``chain_id`` is refused, and so
+    is a record of a deployment that stopped before its end (``"complete": false``).
     """
     try:
         data = json.loads(Path(path).read_text())
@@ -74,6 +79,11 @@ def read_deployment(path: str | Path, name: str = "Oracle") -> tuple[str, list |
         raise ConfigError(f"deployment file {path}: {exc.strerror or exc}") from None
     except ValueError:
         raise ConfigError(f"deployment file {path}: not JSON") from None
+    refusal = records.incomplete(data, path)
+    if chain_id is not None:
+        refusal = records.chain_mismatch(data, path, chain_id, node) or refusal
+    if refusal:
+        raise ConfigError(refusal)
     for scope in (data.get("contracts", {}), data) if isinstance(data, dict) else ():
         if not isinstance(scope, dict):
             continue

@@ -22,6 +22,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import Web3RPCError
 
 from oracle.errors import ConfigError, TransientError
+from ringfence.errors import short_error
 
 log = logging.getLogger("oracle.rpc")
 
@@ -139,7 +140,4 @@ class FailoverRpc:
 
 
 def _short(exc: BaseException | None) -> str:
-    if exc is None:
-        return "no error"
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:200]}"
+    return "no error" if exc is None else short_error(exc)

@@ -4,7 +4,7 @@ Run as a child process by the demo (``python -m ringfence.demo.deploy_step --rpc
 Ape connects to the already running anvil through ``APE_FOUNDRY_HOST`` (it never starts its
 own node), ``ringfence.deployer.deploy`` deploys and wires every contract exactly as
 ``ape run deploy`` does, and the record is written to ``deployments/demo.json`` so a
-developer's ``deployments/local.json`` is left alone.
+developer's ``deployments/local-31337.json`` is left alone.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         record = deployer.deploy(
             project, chain, accounts, account, config, "local", log=lambda *_: None
         )
-        path = deployer.write(record, args.name)
+        path = deployer.write(record, deployer.DEPLOYMENTS / f"{args.name}.json")
     print(path)
     return 0
 

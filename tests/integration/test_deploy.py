@@ -1,13 +1,16 @@
 """The deploy script on anvil: every contract deployed, wired, recorded — and usable."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from ringfence import deployer as deployment
+from ringfence import records
 from ringfence.deploy_config import load
 from ringfence.oracle_types import underlying_id
 from ringfence.paths import ROOT
@@ -130,23 +133,150 @@ def _atm_pair(registry, record, strike):
 
 def test_write__record__json_with_addresses_and_abis(tmp_path, deployed):
     record, _ = deployed
-    path = deployment.write(record, "local", tmp_path)
+    path = deployment.write(record, records.record_path("local", record["chain_id"], tmp_path))
     written = json.loads(path.read_text())
-    assert path.name == "local.json"
+    assert path.name == f"local-{record['chain_id']}.json" and written["complete"] is True
     assert written["contracts"]["Oracle"]["address"] == record["contracts"]["Oracle"]["address"]
     assert written["parameters"]["token"]["decimals"] == 6
 
 
+APE = str(Path(sys.executable).parent / "ape")
+LOCAL_YAML = (ROOT / "deploy" / "local.yaml").read_text()
+
+
+def ape_deploy(*args: str, node=None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`ape run deploy <args>`; on ``node`` (an anvil on its own port) when given."""
+    network = ["--network", "ethereum:local:foundry"]
+    if node is not None:
+        network += ["--provider-settings", json.dumps({"host": node.url})]
+    return subprocess.run(
+        [APE, "run", "deploy", *args, *network],
+        cwd=cwd, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def error_lines(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+
+
+@pytest.fixture
+def node():
+    from keeper import devnet
+
+    anvil = devnet.start_anvil()
+    yield anvil
+    anvil.stop()
+
+
 def test_cli__missing_parameter_file__one_line_error_and_nonzero_exit(tmp_path):
     missing = tmp_path / "nope.yaml"
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ape"), "run", "deploy", "contracts",
-            "--network", "ethereum:local:foundry", "--account", "TEST::0",
-            "--params", str(missing),
-        ],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+    result = ape_deploy("contracts", "--account", "TEST::0", "--params", str(missing))
     assert result.returncode != 0
     assert f"parameter file {missing} does not exist" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+BAD_PARAMETERS = [
+    ("im_factor: 1.25 ", "im_factor: 0.5 ", "risk.ETH.im_factor: 0.5 is outside the contract's"),
+    (
+        "      max_age: 3600 ",
+        "      max_agee: 60 ",
+        "max_agee: unknown key (did you mean 'max_age'?)",
+    ),
+    ("guardian: guardian ", "bogus_key: 1\nguardian: guardian ", "bogus_key: unknown key"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), BAD_PARAMETERS)
+def test_cli__bad_parameter__one_line_and_nothing_sent(node, tmp_path, old, new, expected):
+    assert old in LOCAL_YAML
+    params = tmp_path / "bad.yaml"
+    params.write_text(LOCAL_YAML.replace(old, new))
+    result = ape_deploy("contracts", "--account", "TEST::0", "--params", str(params), node=node)
+    assert result.returncode != 0
+    lines = error_lines(result)
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert node.w3.eth.block_number == 0  # not one transaction
+
+
+def test_cli__dry_run__prints_the_plan_and_sends_nothing(node):
+    result = ape_deploy("contracts", "--account", "TEST::0", "--dry-run", node=node)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Plan: Ringfence on ethereum:local (chain id 31337)" in result.stdout
+    assert "im_factor 1.25" in result.stdout and "16 series" in result.stdout
+    assert result.stdout.rstrip().endswith("dry run: parameters valid; nothing was sent")
+    assert node.w3.eth.block_number == 0
+
+
+def test_cli__record_per_chain__archived_not_overwritten_and_show_checks_the_chain(node, tmp_path):
+    records_dir = tmp_path / "deployments"
+    first = ape_deploy(
+        "contracts", "--account", "TEST::0", "--deployments", str(records_dir), node=node
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    path = records_dir / "local-31337.json"
+    one = json.loads(path.read_text())
+    assert one["complete"] is True and one["chain_id"] == 31337 and len(one["contracts"]) == 9
+
+    second = ape_deploy(
+        "contracts", "--account", "TEST::0", "--deployments", str(records_dir), node=node
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
+    archived = [p for p in records_dir.iterdir() if p.name.startswith("local-31337.2")]
+    assert len(archived) == 1 and f"previous record archived to {archived[0]}" in second.stdout
+    assert json.loads(archived[0].read_text()) == one  # the first record, untouched
+    two = json.loads(path.read_text())
+    assert two["contracts"]["Oracle"]["address"] != one["contracts"]["Oracle"]["address"]
+
+    shown = ape_deploy("show", "--deployments", str(records_dir), node=node)
+    assert shown.returncode == 0 and two["contracts"]["Oracle"]["address"] in shown.stdout
+
+    # a record whose chain id is not the node's
+    path.write_text(json.dumps({**two, "chain_id": 11155111}))
+    refused = ape_deploy("show", "--deployments", str(records_dir), node=node)
+    assert refused.returncode != 0
+    assert error_lines(refused) == [
+        f"ERROR:    deployment {path} is for chain id 11155111, the node at local is chain id 31337"
+    ]
+
+
+def test_cli__show_on_a_fresh_chain_with_the_same_id__refused(node, tmp_path):
+    from keeper import devnet
+
+    records_dir = tmp_path / "deployments"
+    done = ape_deploy(
+        "contracts", "--account", "TEST::0", "--deployments", str(records_dir), node=node
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    fresh = devnet.start_anvil()
+    try:
+        refused = ape_deploy("show", "--deployments", str(records_dir), node=fresh)
+    finally:
+        fresh.stop()
+    assert refused.returncode != 0
+    lines = error_lines(refused)
+    assert len(lines) == 1 and "none of its 9 contracts has code on this node" in lines[0]
+
+
+def test_cli__interrupted_mid_deploy__record_of_what_exists_marked_incomplete(node, tmp_path):
+    records_dir = tmp_path / "deployments"
+    path = records_dir / "local-31337.json"
+    command = [
+        APE, "run", "deploy", "contracts", "--account", "TEST::0",
+        "--deployments", str(records_dir), "--network", "ethereum:local:foundry",
+        "--provider-settings", json.dumps({"host": node.url}),
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not path.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert path.exists(), "no record written after the first contract"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out + err).decode()
+    assert "interrupted: " in err.decode() and "recorded (incomplete)" in err.decode()
+    record = json.loads(path.read_text())
+    assert record["complete"] is False and record["error"] == "interrupted"
+    assert 1 <= len(record["contracts"]) < 9
+    for entry in record["contracts"].values():
+        assert len(node.w3.eth.get_code(entry["address"])) > 0

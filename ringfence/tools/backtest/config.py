@@ -11,13 +11,14 @@ vols are annualised fractions (0.65 = 65 %); rates and intensities are per year.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ringfence.strict_keys import check_keys
 
 DEFAULT_PATH = Path(__file__).with_name("default.yaml")
 YEAR_SECONDS = 31_536_000
@@ -172,11 +173,7 @@ def _mapping(value: Any, where: str) -> dict:
 
 def _check_keys(raw: dict, allowed: dict, where: str) -> None:
     """Unknown keys of `raw` (against the default document `allowed`) are errors."""
-    for key in raw:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), [str(k) for k in allowed], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise BacktestConfigError(f"{where}.{key}: unknown key{hint}")
+    check_keys(raw, allowed, where, BacktestConfigError)
 
 
 def merge(default: dict, override: dict, where: str = "config") -> dict:

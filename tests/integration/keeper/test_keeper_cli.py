@@ -31,6 +31,7 @@ def test_run__unreachable_rpc__one_line_error(deployment):
     url = f"http://127.0.0.1:{devnet.free_port()}"
     result = run_keeper_once("run", "--network", url, "--deployment", str(deployment))
     _assert_one_line_error(result, f"RPC {url} unreachable")
+    assert result.stderr.strip() == f"keeper: error: RPC {url} unreachable: connection refused"
 
 
 def test_run__deployment_of_another_chain__one_line_error(net, tmp_path):
@@ -129,3 +130,17 @@ def test_run__no_code_at_a_recorded_contract__one_line_error(net, tmp_path, name
     path.write_text(json.dumps(record))
     result = run_keeper_once("run", "--network", net.node.url, "--deployment", str(path))
     _assert_one_line_error(result, f"no {name} code at {net.roles['trader']}")
+
+
+def test_run__max_scans_on_an_idle_chain__exits_after_idle_polls(net, deployment, tmp_path):
+    # automine anvil with no traffic: the head never moves after the first scan
+    result = run_keeper_once(
+        "run", "--network", net.node.url, "--deployment", str(deployment), "--dry-run",
+        "--max-scans", "2", "--poll-interval", "0.2",
+        "--checkpoint", str(tmp_path / "ckpt.json"),
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    stopped = [e for e in events if e["event"] == "stopped"]
+    assert stopped and stopped[0]["scans"] == 1 and stopped[0]["polls"] == 2

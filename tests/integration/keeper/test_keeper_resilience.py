@@ -80,3 +80,27 @@ def test_keeper__rpc_gone_for_10_s__recovers_on_its_own_and_liquidates(net, depl
     finally:
         assert keeper.stop() == 0
         proxy.stop()
+
+
+def test_keeper__node_replaced_by_an_empty_chain__one_line_and_exit_2(net, deployment, tmp_path):
+    keeper = KeeperProcess(
+        net.node.url, deployment, None, tmp_path / "keeper", "--rpc-timeout", "2"
+    )
+    fresh = None
+    try:
+        keeper.wait_scanning()
+        indexed = keeper.events("scan")[-1]["block"]
+        assert indexed > 1
+        net.node.stop()
+        fresh = devnet.start_anvil(port=net.node.port)  # same port, same chain id, no contracts
+        keeper.proc.wait(timeout=60)
+        assert keeper.proc.returncode == 2, keeper.tail()
+        last = keeper.log_path.read_text().strip().splitlines()[-1]
+        assert last.startswith("keeper: error: the node is no longer the chain this keeper indexed")
+        assert f"head 0 is below the indexed block {indexed}" in last or "genesis" in last, last
+        scans = keeper.events("scan")
+        assert all(scan["block"] >= indexed for scan in scans)  # never a scan of the new chain
+    finally:
+        keeper.stop()
+        if fresh is not None:
+            fresh.stop()

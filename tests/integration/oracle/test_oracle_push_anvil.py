@@ -4,12 +4,14 @@ same nonce, and misconfigurations exit 2 with one line."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from eth_account import Account
 from oracle_pusher_helpers import (
     GOVERNANCE_KEY,
@@ -93,6 +95,7 @@ def test_push__replay_file__values_land_on_chain(anvil, oracle_artifact, keeper_
         ("unknown_feed", "unknown feed 'BTC': not listed on the oracle"),
         ("wrong_chain", "serves chain id 31337, config says 5"),
         ("not_signer", "is not registered on the oracle"),
+        ("record_of_other_chain", "is for chain id 11155111, the node at http://127.0.0.1:"),
     ],
 )
 def test_push__misconfigured__one_line_exit_2(
@@ -102,11 +105,17 @@ def test_push__misconfigured__one_line_exit_2(
     replay = tmp_path / "r.csv"
     replay.write_text("timestamp,underlying,spot\n1700000000,ETH,2000\n1700000000,BTC,90000\n")
     over: dict = {}
+    deployment_file = None
     if problem == "unknown_feed":
         feed = {"underlying": "BTC", "sources": [{"kind": "replay", "path": str(replay)}]}
         over["feeds"] = [feed]
     elif problem == "wrong_chain":
         over["chain_id"] = 5
+    elif problem == "record_of_other_chain":  # the same addresses exist here: chain id decides
+        record = tmp_path / "sepolia-11155111.json"
+        doc = {"chain_id": 11155111, "contracts": {"Oracle": {"address": deployed.address}}}
+        record.write_text(json.dumps(doc))
+        deployment_file = record
     config = write_config(
         tmp_path,
         [anvil.url],
@@ -116,6 +125,10 @@ def test_push__misconfigured__one_line_exit_2(
         replay,
         **over,
     )
+    if deployment_file is not None:
+        doc = yaml.safe_load(config.read_text())
+        doc["oracle"]["deployment"] = str(deployment_file)
+        config.write_text(yaml.safe_dump(doc))
     if problem == "not_signer":
         transact(
             anvil.w3,

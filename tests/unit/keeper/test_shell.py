@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +17,7 @@ from keeper import bot as keeper_bot
 from keeper.cli import build_config, cli, parse_shard
 from keeper.config import KeeperConfig
 from keeper.service import (
+    ChainReplaced,
     ConfigError,
     Service,
     load_deployment,
@@ -29,6 +31,8 @@ ADDRESS_ORACLE = "0x" + "22" * 20
 ADDRESS_REGISTRY = "0x" + "33" * 20
 ADDRESS_VIEW = "0x" + "44" * 20
 KEEPER_KEY = "0x" + "ab" * 32
+KEEPER_BIN = os.path.join(os.path.dirname(sys.executable), "keeper")
+ORACLE_BIN = os.path.join(os.path.dirname(sys.executable), "oracle")
 
 
 def _deployment(tmp_path, **overrides):
@@ -144,6 +148,8 @@ def _contracts(**changes) -> str:
         (_contracts(ClearingHouse="0x12"), "bad ClearingHouse address"),
         (_contracts(Registry="0x12"), "bad Registry address"),
         (_contracts(ClearingHouseView="0xzz" + "0" * 38), "bad ClearingHouseView address"),
+        ('{"complete": false, "error": "interrupted", "contracts": {"MockToken": {}}}',
+         r"is incomplete \(interrupted after 1 contract\(s\)\): deploy again"),
     ],
 )  # fmt: skip
 def test_load_deployment__broken_file__one_line_config_error(tmp_path, content, message):
@@ -224,7 +230,9 @@ class FlakyKeeper:
         self.head = 10
         self.scans = 0
         self.metrics = SimpleNamespace(positions_indexed=0, candidates=0, confirmed=0, settleable=0)
-        self.chain = SimpleNamespace(block_number=self._block_number)
+        self.chain = SimpleNamespace(
+            block_number=self._block_number, chain_id=lambda: 31_337, block_hash=lambda n: "0xg"
+        )
 
     def _block_number(self) -> int:
         if self.failures:
@@ -252,12 +260,105 @@ def test_service_run__node_down_then_back__backs_off_and_recovers(caplog):
 
 def test_service_step__same_head__no_second_scan():
     keeper = FlakyKeeper(failures=0)
-    keeper._block_number = lambda: 5  # type: ignore[method-assign]
-    keeper.chain = SimpleNamespace(block_number=keeper._block_number)
+    keeper.chain.block_number = lambda: 5
     service = Service(keeper)
     assert service.step() is True
     assert service.step() is False
     assert keeper.scans == 1
+
+
+def test_service_run__idle_chain__max_scans_counts_idle_polls_and_exits():
+    keeper = FlakyKeeper(failures=0)
+    keeper.chain.block_number = lambda: 5  # the head never moves
+    service = Service(keeper, poll_interval_s=0.0)
+    done = threading.Event()
+    result = {}
+
+    def _run():
+        result["scans"] = service.run(max_scans=3)
+        done.set()
+
+    threading.Thread(target=_run, daemon=True).start()
+    assert done.wait(5), "run(max_scans=3) did not return on an idle chain"
+    service.stop.set()
+    assert result["scans"] == 1 and keeper.scans == 1
+    assert service.polls == 3
+
+
+class ReplacedChainKeeper(FlakyKeeper):
+    """Indexed to block 149 of one chain; then the node is replaced by ``new`` chain."""
+
+    def __init__(self, new: dict):
+        super().__init__(failures=0)
+        self.index = SimpleNamespace(block=149)
+        self.new = new
+        self.calls = 0
+        self.chain = SimpleNamespace(
+            block_number=self._head, chain_id=self._chain_id, block_hash=self._genesis
+        )
+
+    def _replaced(self) -> bool:
+        return self.calls > 2  # two good polls, then the new node answers
+
+    def _head(self) -> int:
+        self.calls += 1
+        if self.calls == 3 and self.new.get("outage"):
+            raise ConnectionError("connection refused")
+        return self.new.get("head", 160) if self._replaced() else 150 + self.calls
+
+    def _chain_id(self) -> int:
+        return self.new.get("chain_id", 31_337) if self._replaced() else 31_337
+
+    def _genesis(self, number: int) -> str:
+        return self.new.get("genesis", "0xg") if self._replaced() else "0xg"
+
+
+@pytest.mark.parametrize(
+    ("new", "reason"),
+    [
+        ({"head": 1, "genesis": "0xother"}, "genesis block changed; head 1 is below the indexed"),
+        ({"head": 3}, "(head 3 is below the indexed block 149)"),
+        ({"chain_id": 1, "outage": True}, "(chain id 31337 is now 1)"),
+        ({"genesis": "0xother", "outage": True}, "(its genesis block changed)"),
+    ],
+)  # fmt: skip
+def test_service_run__node_replaced_by_another_chain__chain_replaced_in_one_line(new, reason):
+    keeper = ReplacedChainKeeper(new)
+    service = Service(keeper, poll_interval_s=0.0, backoff_base_s=0.001)
+    with pytest.raises(ChainReplaced) as info:
+        service.run(max_scans=50)
+    message = str(info.value)
+    assert "\n" not in message and reason in message
+    assert message.startswith("the node is no longer the chain this keeper indexed")
+    assert keeper.scans == 2  # nothing scanned on the new chain
+
+
+def test_service_run__same_chain_after_an_outage__keeps_scanning():
+    keeper = ReplacedChainKeeper({"outage": True})  # the same chain answers again
+    service = Service(keeper, poll_interval_s=0.0, backoff_base_s=0.001)
+    assert service.run(max_scans=4) == 3
+    assert service.identity == (31_337, "0xg")
+
+
+def test_keeper_config__metrics_port_out_of_range__config_error():
+    with pytest.raises(ValueError, match="metrics_port 99999 is not a port"):
+        KeeperConfig(metrics_port=99_999)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [KEEPER_BIN, "run", "--network", "x", "--deployment", "d", "--metrics-port", "99999"],
+        [ORACLE_BIN, "push", "--config", "c.yaml", "--metrics-port", "99999"],
+        [ORACLE_BIN, "push", "--config", "c.yaml", "--metrics-port", "-1"],
+    ],
+)
+def test_cli__invalid_metrics_port__one_line_and_exit_2(argv):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Invalid value for '--metrics-port'" in lines[0], result.stderr
+    assert lines[0].split(":")[0] in ("keeper", "oracle") and "is not in the range" in lines[0]
 
 
 # ------------------------------------------------------------------ the bot

@@ -1,0 +1,53 @@
+"""One short readable line for a failed request: what went wrong, not the urllib3 chain.
+
+``requests.ConnectionError(MaxRetryError(NewConnectionError(ConnectionRefusedError)))``
+prints as 290 characters of pool and retry details; :func:`short_error` says
+``connection refused``.
+"""
+
+from __future__ import annotations
+
+import socket
+
+#: Root causes, most specific first, with what an operator needs to read.
+_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (ConnectionResetError, "connection reset"),
+    (socket.gaierror, "host not found"),
+    (TimeoutError, "timed out"),
+)
+_MARKERS = (
+    ("timed out", "timed out"),
+    ("Read timed out", "timed out"),
+    ("Name or service not known", "host not found"),
+    ("Connection refused", "connection refused"),
+)
+LIMIT = 160
+
+
+def _chain(exc: BaseException):
+    """``exc`` and every exception it wraps (cause, context, ``reason``, exception args)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+
+
+def short_error(exc: BaseException) -> str:
+    """A short line: the root cause of a network failure, else ``Type: first line``."""
+    chain = list(_chain(exc))
+    for kind, text in _CAUSES:
+        if any(isinstance(e, kind) for e in chain):
+            return text
+    for marker, text in _MARKERS:
+        if any(marker in str(e) for e in chain):
+            return text
+    lines = str(exc).strip().splitlines()
+    line = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    return line if len(line) <= LIMIT else line[: LIMIT - 1] + "…"
