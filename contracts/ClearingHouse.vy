@@ -203,7 +203,8 @@ def open_position(
             with `collateral` (and the liquidation deposit) from the caller's
             free balance. Each leg enters
             at mark + spread (long) or mark - spread (short); the spread,
-            |size| * spread_vol * vega, is the trader's opening cost, owed to
+            |size| * spread_vol * (vega + |delta| * spot), is the trader's
+            opening cost, owed to
             the pool through the entry price.
     @param legs (series id, signed size WAD; long > 0, short < 0).
     @param collateral Base units moved from the free balance into the vault.
@@ -245,7 +246,7 @@ def open_position(
     cost: uint256 = 0
     book: DynArray[ILiquidityPool.BookLeg, constants.MAX_LEGS] = []
     for i: uint256 in range(n, bound=constants.MAX_LEGS):
-        spread: uint256 = l.params.spread_vol * pr.vegas[i] // constants.WAD
+        spread: uint256 = self._spread(l.params.spread_vol, pr, i)
         mark: uint256 = pr.marks[i]
         per_unit: uint256 = spread
         if v.sizes[i] > 0:
@@ -374,7 +375,7 @@ def close_position(position_id: uint256, max_cost: uint256) -> int256:
     exits: uint256[constants.MAX_LEGS] = empty(uint256[constants.MAX_LEGS])
     cost: uint256 = 0
     for i: uint256 in range(v.n, bound=constants.MAX_LEGS):
-        spread: uint256 = l.params.spread_vol * pr.vegas[i] // constants.WAD
+        spread: uint256 = self._spread(l.params.spread_vol, pr, i)
         mark: uint256 = pr.marks[i]
         per_unit: uint256 = spread
         if v.sizes[i] > 0:
@@ -624,6 +625,26 @@ def _debit_free(account: address, amount: uint256):
     assert amount <= free, "clearing: insufficient free balance"
     # amount <= free: cannot underflow
     self._free[account] = unsafe_sub(free, amount)
+
+
+@internal
+@pure
+def _spread(
+    spread_vol: uint256, pr: IMarginEngine.Valuation, i: uint256
+) -> uint256:
+    """
+    @dev Per-unit half-spread of leg `i`, WAD: what its mark moves when vol
+         moves by `spread_vol` and spot by `spread_vol` of itself, to first
+         order: spread_vol * (vega + |delta| * spot). Its spot part makes a
+         round trip cost 2 * spread_vol of the leg's delta notional, more than
+         an oracle step of the pusher's deviation threshold can pay, so
+         trading just before a known update and out just after loses
+         (docs/oracle.md, "Stale-oracle trading").
+    """
+    delta_value: uint256 = (
+        convert(abs(pr.deltas[i]), uint256) * pr.spot // constants.WAD
+    )
+    return spread_vol * (pr.vegas[i] + delta_value) // constants.WAD
 
 
 @internal

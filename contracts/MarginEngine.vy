@@ -60,14 +60,15 @@ def evaluate(
     params: risk.RiskParams,
 ) -> IMarginEngine.Valuation:
     """
-    @notice Spot, per-unit marks and vegas of each leg, and the vault's
+    @notice Spot, per-unit marks, vegas and deltas of each leg, and the vault's
             maintenance and initial margin: a proven upper bound of the loss
             of every leg revalued in full over the vault's stress scenarios
             (see `lib/margin.vy` and docs/risk.md).
     @param underlying Feed id of every leg.
     @param legs 1-4 legs: series terms and signed size (WAD).
     @param params Risk parameters of `underlying`.
-    @return IMarginEngine.Valuation Spot, marks, vegas, MM and IM, all WAD.
+    @return IMarginEngine.Valuation Spot, marks, vegas, deltas, MM and IM,
+            all WAD.
     @dev Reverts on a stale oracle only: Black-Scholes is defined for every
          price, vol and time the oracle can report.
     """
@@ -92,6 +93,8 @@ def evaluate(
             if s == 0:
                 s = out.spot
             sc.marks[i] = payoff._payoff(t.is_call, s, t.strike)
+            if sc.live[i]:
+                out.deltas[i] = payoff._step_delta(t.is_call, s, t.strike)
         else:
             vols[i] = staticcall ORACLE.vol(underlying, t.strike, t.expiry)
             # expiry > block.timestamp: cannot underflow
@@ -106,6 +109,7 @@ def evaluate(
             )
             sc.marks[i] = convert(max(price, 0), uint256)
             out.vegas[i] = convert(max(vega, 0), uint256)
+            out.deltas[i] = delta
             vol_ref = max(vol_ref, vols[i])
         out.marks[i] = sc.marks[i]
 
@@ -165,19 +169,20 @@ def quote(
     rate: int256,
 ) -> IMarginEngine.Valuation:
     """
-    @notice Spot, per-unit marks and vegas of each leg, without the margin:
+    @notice Spot, per-unit marks, vegas and deltas of each leg, without the margin:
             what closing a vault needs (its exits and spread), for the cost
             of one Black-Scholes evaluation per leg.
     @param underlying Feed id of every leg.
     @param legs 1-4 legs: series terms and signed size (WAD; unused).
     @param rate Black-Scholes rate, WAD.
-    @return IMarginEngine.Valuation Spot, marks and vegas, WAD; margins 0.
+    @return IMarginEngine.Valuation Spot, marks, vegas and deltas, WAD;
+            margins 0.
     @dev Reverts on a stale oracle.
     """
     out: IMarginEngine.Valuation = empty(IMarginEngine.Valuation)
     out.spot = staticcall ORACLE.price(underlying)
     for i: uint256 in range(len(legs), bound=constants.MAX_LEGS):
-        out.marks[i], out.vegas[i] = self._mark_and_vega(
+        out.marks[i], out.vegas[i], out.deltas[i] = self._mark_and_vega(
             underlying, legs[i].terms, out.spot, rate
         )
     return out
@@ -204,7 +209,8 @@ def marks(
     for t: series_terms.Terms in terms:
         mark: uint256 = 0
         vega: uint256 = 0
-        mark, vega = self._mark_and_vega(underlying, t, spot, rate)
+        delta: int256 = 0
+        mark, vega, delta = self._mark_and_vega(underlying, t, spot, rate)
         out.append(mark)
     return out
 
@@ -251,16 +257,21 @@ def _vol_shocks(
 @view
 def _mark_and_vega(
     underlying: bytes32, t: series_terms.Terms, spot: uint256, rate: int256
-) -> (uint256, uint256):
+) -> (uint256, uint256, int256):
     """
-    @dev (mark, vega) per unit, WAD. After expiry the mark is the payoff at
-         the settlement price (at spot until it is fixed) and vega is 0.
+    @dev (mark, vega, delta) per unit, WAD. After expiry the mark is the
+         payoff at the settlement price (at spot, with its step delta, until
+         it is fixed) and vega is 0.
     """
     if t.expiry <= block.timestamp:
         s: uint256 = staticcall ORACLE.settlement_price(underlying, t.expiry)
-        if s == 0:
-            s = spot
-        return payoff._payoff(t.is_call, s, t.strike), 0
+        if s != 0:
+            return payoff._payoff(t.is_call, s, t.strike), 0, 0
+        return (
+            payoff._payoff(t.is_call, spot, t.strike),
+            0,
+            payoff._step_delta(t.is_call, spot, t.strike),
+        )
     vol: uint256 = staticcall ORACLE.vol(underlying, t.strike, t.expiry)
     price: int256 = 0
     delta: int256 = 0
@@ -276,4 +287,8 @@ def _mark_and_vega(
         vol,
         rate,
     )
-    return convert(max(price, 0), uint256), convert(max(vega, 0), uint256)
+    return (
+        convert(max(price, 0), uint256),
+        convert(max(vega, 0), uint256),
+        delta,
+    )

@@ -24,6 +24,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from ringfence.demo.book import Order, SeriesInfo
+from ringfence.spread import opening_cost
 
 WAD = 10**18
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
@@ -316,11 +317,9 @@ class Driver:
         for order, valuation in zip(orders, self.calls(fns), strict=True):
             if isinstance(valuation, RpcFailure):
                 raise ChainError(f"evaluate {order.kind}: {valuation.message}")
-            _spot, _marks, vegas, _maintenance, initial = valuation
-            cost = sum(
-                abs(to_wad(size)) * (spread_vol * vegas[i] // WAD) // WAD
-                for i, (_, size) in enumerate(order.legs)
-            )
+            spot, _marks, vegas, deltas, _maintenance, initial = valuation
+            sizes = [to_wad(size) for _, size in order.legs]
+            cost = opening_cost(spread_vol, sizes, vegas, deltas, spot)
             out.append((int(initial), int(cost)))
         return out
 

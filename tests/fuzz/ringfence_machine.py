@@ -48,9 +48,11 @@ from ringfence.risk_table import (
     view_deployer,
 )
 from ringfence.scenario_loss import ScenarioLeg, ScenarioParams, worst_loss
+from ringfence.spread import spread_per_unit
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_AGE = 3_600
+PARAMS_DELAY = 86_400  # Registry.RISK_PARAMS_DELAY
 LIQUIDATION_DEPOSIT = 0  # base units taken at open, paid to the liquidator (or settler)
 STRIKES = (1600, 1800, 2000, 2200, 2400)
 TENORS_DAYS = (7, 30)
@@ -514,6 +516,9 @@ class Model:
     owed: int = 0
     claims: list[list] = field(default_factory=list)  # unpaid [account, amount], oldest first
     claim_tail: int = 0
+    # A queued risk-parameter change (params, effective_at) or None; the spot breaker.
+    pending: tuple[dict, int] | None = None
+    held: bool = False
 
 
 @dataclass
@@ -632,6 +637,10 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     def pnl_at(self, legs, marks) -> int:
         return sum((size * (marks[i] - entry)) // WAD for i, (_, size, entry) in enumerate(legs))
+
+    def book_active(self) -> bool:
+        """Whether the pool's book has an open leg (its NAV then reads the oracle)."""
+        return any(self.m.open_legs.values())
 
     def unreserved(self) -> int:
         """The pool's cash above the outstanding claims (`LiquidityPool.available_cash`)."""
@@ -857,6 +866,8 @@ class RingfenceMachine(RuleBasedStateMachine):
         expected = set()
         if m.paused:
             expected.add("clearing: paused")
+        if m.held:
+            expected.add("clearing: breaker held")
         for _, size in legs:
             if abs(size) < m.params["min_size"]:
                 expected.add("clearing: size below minimum")
@@ -873,7 +884,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         if pr is not None:
             spread_vol = m.params["spread_vol"]
             for i, (_, size) in enumerate(legs):
-                spread = spread_vol * pr.vegas[i] // WAD
+                spread = spread_per_unit(spread_vol, pr.vegas[i], pr.deltas[i], pr.spot)
                 mark = pr.marks[i]
                 entry = mark + spread if size > 0 else mark - min(spread, mark)
                 entries.append(entry)
@@ -1016,6 +1027,8 @@ class RingfenceMachine(RuleBasedStateMachine):
             expected.add("clearing: zero amount")
         elif amount > v.collateral:
             expected.add("clearing: above collateral")
+        elif m.held:
+            expected.add("clearing: breaker held")
         elif pr is None:
             expected.add("oracle: stale price")
             self.stale_attempts += 1
@@ -1043,12 +1056,14 @@ class RingfenceMachine(RuleBasedStateMachine):
         pnl = cost = 0
         if caller != v.owner:
             expected.add("clearing: not owner")
+        elif m.held:
+            expected.add("clearing: breaker held")
         elif pr is None:
             expected.add("oracle: stale price")
         else:
             spread_vol = m.params["spread_vol"]
             for i, (_, size, entry) in enumerate(v.legs):
-                spread = spread_vol * pr.vegas[i] // WAD
+                spread = spread_per_unit(spread_vol, pr.vegas[i], pr.deltas[i], pr.spot)
                 mark = pr.marks[i]
                 exit_ = mark - min(spread, mark) if size > 0 else mark + spread
                 cost += abs(size) * abs(mark - exit_) // WAD
@@ -1326,7 +1341,15 @@ class RingfenceMachine(RuleBasedStateMachine):
 
     @rule(
         kind=st.sampled_from(
-            ["small", "to_max_age", "past_max_age", "near_expiry", "to_expiry", "past_expiry"]
+            [
+                "small",
+                "to_max_age",
+                "past_max_age",
+                "near_expiry",
+                "to_expiry",
+                "past_expiry",
+                "to_param_change",
+            ]
         ),
         seconds=st.integers(1, 1_800),
     )
@@ -1340,6 +1363,8 @@ class RingfenceMachine(RuleBasedStateMachine):
             target = max(m.updated + MAX_AGE, now)
         elif kind == "past_max_age":
             target = max(m.updated + MAX_AGE + 1, now)
+        elif kind == "to_param_change":
+            target = m.pending[1] if m.pending else now + seconds
         else:
             upcoming = [e for e in self.d.expiries if e >= now]
             if not upcoming:
@@ -1376,7 +1401,9 @@ class RingfenceMachine(RuleBasedStateMachine):
             # NAV counts the traders' P&L: a stale oracle blocks deposits (SPEC 4.7).
             expected |= revert_reasons(error)
             assert "oracle: stale price" in expected and not self.fresh(), str(error)
-        if not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
+        if self.book_active() and m.held:
+            expected.add("pool: breaker held")  # checked before the NAV is read
+        elif not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
             # claims and traders' gains take all its cash: new money would only pay them
             expected.add("pool: insolvent")
         elif preview == 0:
@@ -1401,7 +1428,9 @@ class RingfenceMachine(RuleBasedStateMachine):
         except BoaError as error:
             expected |= revert_reasons(error)
             assert "oracle: stale price" in expected and not self.fresh(), str(error)
-        if assets is not None:
+        if self.book_active() and m.held:
+            expected = {"pool: breaker held"}  # checked first
+        elif assets is not None:
             if assets == 0:
                 expected.add("pool: zero assets")
             elif assets > d.pool.free_cash():
@@ -1446,7 +1475,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         with boa.env.prank(self.d.governance):
             attempt(expected, lambda: self.d.registry.set_risk_params(ETH, params_tuple(params)))
         if not expected:
-            self.m.params = params
+            self.m.pending = (params, self.now() + PARAMS_DELAY)  # queued, not applied
 
     @rule(stress=st.sampled_from([(500_000, 3_000_000, 4_000_000, 500_000),
                                   (300_000, 2_000_000, 1_000_000, 200_000)]))  # fmt: skip
@@ -1463,7 +1492,30 @@ class RingfenceMachine(RuleBasedStateMachine):
         )
         with boa.env.prank(self.d.governance):
             self.d.registry.set_risk_params(ETH, params_tuple(params))
-        self.m.params = params
+        self.m.pending = (params, self.now() + PARAMS_DELAY)
+
+    @rule(data=st.data())
+    def apply_risk_params(self, data):
+        """Anyone applies the queued change once its day has passed (SPEC 4.3: a vault
+        healthy before a change is not liquidated by it at once: its owner had the day)."""
+        m = self.m
+        caller = data.draw(st.sampled_from(self.actors), label="caller")
+        expected = set()
+        if m.pending is None:
+            expected.add("registry: nothing queued")
+        elif self.now() < m.pending[1]:
+            expected.add("registry: change not due")
+        with boa.env.prank(caller):
+            attempt(expected, lambda: self.d.registry.apply_risk_params(ETH))
+        if not expected:
+            m.params, m.pending = m.pending[0], None
+
+    @rule(on=st.booleans())
+    def hold_breaker(self, on):
+        """The oracle's spot breaker holds (or releases): new risk, withdrawals, closes and
+        LP flows stop; liquidation, top-ups and settlement go on."""
+        self.d.oracle.set_breaker_held(ETH, on)
+        self.m.held = on
 
     @rule(value=st.one_of(st.integers(WAD, 20 * WAD), st.integers(1, 20 * WAD)))
     def set_max_utilisation(self, value):

@@ -35,7 +35,14 @@ def _open(size, collateral="im+1", long=False):
 
 
 SEED = ("seed_free_balances", {"seeds": [100_000, 0, 0]})
-SQUEEZE = ("tighten_margin", {"stress": (500_000, 3_000_000, 4_000_000, 500_000)})
+# Governance raises the stresses; the change waits its day (Registry.RISK_PARAMS_DELAY),
+# the oracle is refreshed, then anyone applies it.
+SQUEEZE = [
+    ("tighten_margin", {"stress": (500_000, 3_000_000, 4_000_000, 500_000)}),
+    ("warp", {"kind": "to_param_change", "seconds": 1}),
+    ("move_spot", {"move": 0}),
+    ("apply_risk_params", {"data": [KEEPER]}),
+]
 
 
 def _liquidate(caller=LIQUIDATOR):
@@ -49,7 +56,7 @@ def _count(rule, outcome):
 @pytest.mark.parametrize("machine", [Standard, Reentrant], ids=["usdc6", "reentrant18"])
 def test_squeezed_short_call__liquidated_as_predicted(machine):
     before = _count("liquidate", "ok")
-    replay(machine, [SEED, _open(10 * WAD), SQUEEZE, _liquidate()])
+    replay(machine, [SEED, _open(10 * WAD), *SQUEEZE, _liquidate()])
     assert _count("liquidate", "ok") == before + 1
 
 
@@ -65,7 +72,7 @@ def test_short_call_after_60pct_jump__bad_debt_liquidation_does_not_revert(machi
 def test_dust_vault__squeezed__keeper_liquidates_without_revert():
     before = _count("liquidate", "ok")
     dust = ("open_position", {"data": [TRADER, 1, [ATM_CALL_7D], "dust", False, "im", UNLIMITED]})
-    replay(Standard, [SEED, dust, SQUEEZE, ("move_spot", {"move": 60}), _liquidate(KEEPER)])
+    replay(Standard, [SEED, dust, *SQUEEZE, ("move_spot", {"move": 60}), _liquidate(KEEPER)])
     assert _count("liquidate", "ok") == before + 1
 
 
@@ -73,7 +80,7 @@ def test_dust_vault__squeezed__keeper_liquidates_without_revert():
 def test_equity_exactly_at_mm__healthy__one_wei_below__liquidatable(offset, outcome):
     before = _count("liquidate", outcome)
     top_up = ("top_up_to_maintenance", {"data": [1], "offset": offset})
-    replay(Reentrant, [SEED, _open(10 * WAD, "im"), SQUEEZE, top_up, _liquidate()])
+    replay(Reentrant, [SEED, _open(10 * WAD, "im"), *SQUEEZE, top_up, _liquidate()])
     assert _count("liquidate", outcome) == before + 1
 
 

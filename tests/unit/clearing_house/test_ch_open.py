@@ -5,6 +5,7 @@ import pytest
 from ch_helpers import assert_conserved, open_vault, set_spot
 
 from ringfence.risk_table import ETH, WAD
+from ringfence.spread import spread_per_unit
 
 
 def _mark(proto, strike, is_call):
@@ -26,7 +27,11 @@ def test_open__short_call__debits_free_and_enters_below_mark(funded, trader, oth
     assert pos.collateral == funded.units(1_000)
     (leg,) = pos.legs
     assert leg.series_id == sid and leg.size == -WAD
-    assert 0 < mark - leg.entry_price < mark // 100  # a small vega-scaled spread
+    params = funded.registry.risk_params(ETH)
+    quoted = funded.engine.quote(ETH, [((2000 * WAD, funded.expiry, True), -WAD)], params.rate)
+    spread = spread_per_unit(params.spread_vol, quoted.vegas[0], quoted.deltas[0], quoted.spot)
+    # half a vol point of vega plus 0.5 % of the spot move its delta makes (ringfence.spread)
+    assert mark - leg.entry_price == spread > 0
     equity, im, mm = funded.ch.health(pid)
     assert equity == funded.units(1_000) * 10**12 - (mark - leg.entry_price)
     assert im == mm * 125 // 100

@@ -23,6 +23,7 @@ from keeper.health import Market, model_health
 from keeper.index import Leg, Position, RiskParams, Series
 from keeper.planner import rank
 from ringfence.risk_table import DAY, DEFAULT_PARAMS, ETH, WAD, deploy_protocol, params_tuple
+from ringfence.spread import opening_cost
 
 U = "0x" + ETH.hex()
 HOUR = 3_600
@@ -143,10 +144,9 @@ def _open(proto, trader, legs, margin: float) -> int:
     terms = [proto.registry.series(sid)[1:4] for sid, _ in legs]
     priced = [(t, size) for t, (_, size) in zip(terms, legs, strict=True)]
     value = proto.engine.evaluate(ETH, priced, params)
-    spread = sum(
-        abs(size) * params.spread_vol // WAD * vega // WAD + 1
-        for (_, size), vega in zip(legs, value.vegas, strict=False)
-    )
+    sizes = [size for _, size in legs]
+    spread = opening_cost(params.spread_vol, sizes, value.vegas, value.deltas, value.spot)
+    spread += len(legs)
     need = value.initial + spread + int(margin * value.initial)
     with boa.env.prank(trader):
         return proto.ch.open_position(legs, need // SCALE + 2, 10**30)
