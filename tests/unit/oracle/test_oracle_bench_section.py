@@ -7,8 +7,9 @@ def test_bench_run__batch_of_ten__all_accepted_and_figures_consistent():
     result = oracle_bench.run()  # raises when the batch is not fully accepted
     assert result["gas_per_report_batch10"] == result["batch10_tx_gas"] // 10
     assert result["batch10_tx_gas"] > result["batch10_execution_gas"] + 21_000
-    # Steady state overwrites non-zero slots: far cheaper than the first-ever write.
-    assert result["batch10_tx_gas"] < result["batch10_first_write_tx_gas"] // 2
+    # Steady state overwrites non-zero slots: cheaper than the first-ever write (no longer
+    # by half: the arbitrage checks, the same in both, are most of a surface report's gas).
+    assert result["batch10_tx_gas"] < result["batch10_first_write_tx_gas"]
     rows = dict(oracle_bench.rows(result))
     assert rows["gas per report (batch of 10, tx total)"] == (
         f"{result['gas_per_report_batch10']:,}"

@@ -1,0 +1,304 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy off
+"""
+@title svi_arbitrage
+@notice No-arbitrage checks of raw-SVI smiles (docs/oracle.md, "Arbitrage-free
+        surfaces"): Lee's moment bound on both wings, the Gatheral-Jacquier
+        density g(k) >= 0 with w(k) > 0 on a log-moneyness grid (butterfly),
+        and total variance non-decreasing in expiry on that grid (calendar).
+@dev Stateless module (no storage). WAD fixed point. At a grid point every
+     quantity is a bound in the safe direction, so a real violation there can
+     never pass: w, w' and w'' are enclosed in [lo, hi] (isqrt and every
+     division rounded outwards) and the density test uses the lower bound of
+         G = 16 w^2 g = 4 (2w - k w')^2 - w'^2 w (4 + w) + 8 w'' w^2.
+     Magnitudes (checked by `svi._check` and the wing test first): |a| <= 1e21,
+     b <= 2e18, |m| <= 1e19, 0 < sigma <= 1e19, |k| <= 6.1e18 + |m| + 4 sigma;
+     every product below stays under 2**255.
+"""
+
+from . import svi
+
+WAD: constant(int256) = 10**18
+WAD2: constant(int256) = 10**36
+
+# Fixed grid: k_j = 0.1 sinh(0.4 j), j = -12..12, to 3 decimals. Spacing 0.04
+# at the money, about 0.4 |k| further out; +-6.075 covers every strike the
+# clearing house can price (strike / spot in [1/100, 100]: |k| <= 4.61, plus
+# the forward's carry).
+K_GRID: constant(int256[25]) = [
+    -6_075 * 10**15,
+    -4_072 * 10**15,
+    -2_729 * 10**15,
+    -1_829 * 10**15,
+    -1_225 * 10**15,
+    -819 * 10**15,
+    -547 * 10**15,
+    -363 * 10**15,
+    -238 * 10**15,
+    -151 * 10**15,
+    -89 * 10**15,
+    -41 * 10**15,
+    0,
+    41 * 10**15,
+    89 * 10**15,
+    151 * 10**15,
+    238 * 10**15,
+    363 * 10**15,
+    547 * 10**15,
+    819 * 10**15,
+    1_225 * 10**15,
+    1_829 * 10**15,
+    2_729 * 10**15,
+    4_072 * 10**15,
+    6_075 * 10**15,
+]
+# Smile grid: k = m + sigma * y, where the smile's curvature lives (w'' is
+# b / sigma at y = 0 and falls as 1 / (1 + y^2)^1.5).
+Y_GRID: constant(int256[9]) = [
+    -4 * 10**18, -2 * 10**18, -10**18, -5 * 10**17,
+    0,
+    5 * 10**17,
+    10**18,
+    2 * 10**18,
+    4 * 10**18,
+]
+
+# |x| < OFFSET for every signed division (a multiple of 1e18 and of any y
+# dividing it: only y = WAD is used).
+OFFSET: constant(int256) = 10**40
+
+# The smiles' own points in the calendar test (y in {-1, 0, 1}).
+CALENDAR_Y_GRID: constant(int256[3]) = [-1, 0, 1]
+
+# Point outcomes.
+OK: constant(uint256) = 0
+NOT_POSITIVE: constant(uint256) = 1
+NEGATIVE_DENSITY: constant(uint256) = 2
+
+
+@internal
+@pure
+def _floor_div(x: int256, y: int256) -> int256:
+    """
+    @dev floor(x / y) for 0 < y <= 1e18 and |x| < OFFSET (both exact
+         multiples of y are then non-negative and < 2**255).
+    """
+    return unsafe_sub(
+        unsafe_div(unsafe_add(x, OFFSET), y), unsafe_div(OFFSET, y)
+    )
+
+
+@internal
+@pure
+def _ceil_div(x: int256, y: int256) -> int256:
+    """
+    @dev ceil(x / y), same domain as `_floor_div`.
+    """
+    return self._floor_div(unsafe_sub(unsafe_add(x, y), 1), y)
+
+
+@internal
+@pure
+def _root(k: int256, m: int256, sigma: int256) -> (int256, int256):
+    """
+    @dev (d, r): d = k - m and r = isqrt(d^2 + sigma^2), so r <= R < r + 1
+         for R = sqrt(d^2 + sigma^2) (WAD); r >= |d| and r >= 1 (sigma > 0).
+         |k| <= 1e20, |m| <= 1e19, sigma <= 1e19: d^2 + sigma^2 < 1.3e40.
+    """
+    d: int256 = unsafe_sub(k, m)
+    return d, convert(
+        isqrt(
+            convert(
+                unsafe_add(unsafe_mul(d, d), unsafe_mul(sigma, sigma)), uint256
+            )
+        ),
+        int256,
+    )
+
+
+@internal
+@pure
+def _w_bounds(
+    d: int256, r: int256, a: int256, b: int256, rho: int256
+) -> (int256, int256):
+    """
+    @dev [lo, hi] around w = a + b (rho d + WAD R) / WAD^2, WAD. u = rho d +
+         WAD r >= (WAD - |rho|) |d| >= 0 and u < 2.2e38, b <= 1e20: both
+         numerators are non-negative and < 2.3e58.
+    """
+    u: int256 = unsafe_add(unsafe_mul(rho, d), unsafe_mul(WAD, r))
+    return unsafe_add(a, unsafe_div(unsafe_mul(b, u), WAD2)), unsafe_add(
+        a,
+        unsafe_div(
+            unsafe_add(unsafe_mul(b, unsafe_add(u, WAD)), WAD2 - 1), WAD2
+        ),
+    )
+
+
+@internal
+@pure
+def _density(
+    k: int256, a: int256, b: int256, rho: int256, m: int256, sigma: int256
+) -> uint256:
+    """
+    @dev OK when w > 0 and g >= 0 at `k` (both from bounds in the safe
+         direction), NOT_POSITIVE when w's lower bound is <= 0, else
+         NEGATIVE_DENSITY. Requires b <= 2e18 (the wing test) and |k| <=
+         6.1e18 + |m| + 4 sigma <= 5.7e19: then |w| <= 1.2e21, |w'| <= 2e18 + 2,
+         0 <= w'' <= 2e36 and every product below is < 1e62.
+    """
+    d: int256 = 0
+    r: int256 = 0
+    d, r = self._root(k, m, sigma)
+    w_lo: int256 = 0
+    w_hi: int256 = 0
+    w_lo, w_hi = self._w_bounds(d, r, a, b, rho)
+    if w_lo <= 0:
+        return NOT_POSITIVE
+    # w' = b (rho + d / R): WAD |d| / R lies in [WAD |d| // (r + 1), ceil(WAD |d| / r)].
+    ad: int256 = abs(d)
+    t_small: int256 = unsafe_div(unsafe_mul(WAD, ad), unsafe_add(r, 1))
+    t_big: int256 = unsafe_div(
+        unsafe_sub(unsafe_add(unsafe_mul(WAD, ad), r), 1), r
+    )
+    t_lo: int256 = t_small
+    t_hi: int256 = t_big
+    if d < 0:
+        t_lo = -t_big
+        t_hi = -t_small
+    p_lo: int256 = self._floor_div(unsafe_mul(b, unsafe_add(rho, t_lo)), WAD)
+    p_hi: int256 = self._ceil_div(unsafe_mul(b, unsafe_add(rho, t_hi)), WAD)
+
+    # w'' = b sigma^2 / R^3 >= WAD b sigma^2 / (r + 1)^3, floored stage by stage.
+    r1: int256 = unsafe_add(r, 1)
+    q_lo: int256 = unsafe_div(
+        unsafe_mul(
+            unsafe_div(
+                unsafe_mul(unsafe_div(unsafe_mul(WAD, b), r1), sigma), r1
+            ),
+            sigma,
+        ),
+        r1,
+    )
+
+    # X = 2w - k w' / WAD, enclosed; X^2 bounded below (0 if X may vanish).
+    kp1: int256 = unsafe_mul(k, p_lo)
+    kp2: int256 = unsafe_mul(k, p_hi)
+    x_lo: int256 = unsafe_sub(
+        unsafe_add(w_lo, w_lo), self._ceil_div(max(kp1, kp2), WAD)
+    )
+    x_hi: int256 = unsafe_sub(
+        unsafe_add(w_hi, w_hi), self._floor_div(min(kp1, kp2), WAD)
+    )
+    x2: int256 = 0
+    if x_lo > 0:
+        x2 = unsafe_mul(x_lo, x_lo)
+    elif x_hi < 0:
+        x2 = unsafe_mul(x_hi, x_hi)
+    # w'^2 w (4 + w), bounded above (WAD^2 scale); w_hi >= w_lo > 0.
+    p2: int256 = max(unsafe_mul(p_lo, p_lo), unsafe_mul(p_hi, p_hi))
+    loss: int256 = unsafe_div(
+        unsafe_add(
+            unsafe_mul(
+                unsafe_div(unsafe_add(unsafe_mul(p2, w_hi), WAD - 1), WAD),
+                unsafe_add(4 * WAD, w_hi),
+            ),
+            WAD - 1,
+        ),
+        WAD,
+    )
+    # 8 w'' w^2, bounded below (WAD^2 scale).
+    gain: int256 = unsafe_mul(
+        unsafe_mul(8, q_lo), unsafe_div(unsafe_mul(w_lo, w_lo), WAD)
+    )
+    if unsafe_add(unsafe_mul(4, x2), gain) < loss:
+        return NEGATIVE_DENSITY
+    return OK
+
+
+@internal
+@pure
+def _check(
+    a: int256, b: int256, rho: int256, m: int256, sigma: int256
+) -> String[32]:
+    """
+    @dev Why a sane smile (`svi._check` passed) holds arbitrage; "" when it
+         does not: Lee's bound b (1 + |rho|) <= 2 (both wings' slopes), then
+         w > 0 and g >= 0 at every point of both grids.
+    """
+    if b * (WAD + abs(rho)) > 2 * WAD2:
+        return "svi wing slope"
+    outcome: uint256 = OK
+    for k: int256 in K_GRID:
+        outcome = self._density(k, a, b, rho, m, sigma)
+        if outcome != OK:
+            break
+    if outcome == OK:
+        for y: int256 in Y_GRID:
+            outcome = self._density(m + sigma * y // WAD, a, b, rho, m, sigma)
+            if outcome != OK:
+                break
+    if outcome == NOT_POSITIVE:
+        return "svi zero variance"
+    if outcome == NEGATIVE_DENSITY:
+        return "svi butterfly arbitrage"
+    return ""
+
+
+@internal
+@pure
+def _calendar_point(
+    k: int256,
+    near: int256[5],
+    near_scale: int256,
+    far: int256[5],
+    far_scale: int256,
+) -> bool:
+    """
+    @dev True when the near smile's total variance, brought to now, is at
+         most the far one's at `k`: w_near near_now far_obs <= w_far far_now
+         near_obs (the scales), near's w bounded above and far's below, each
+         floored at 0 (a vol read floors w at 0). w < 1.3e21, scales < 2**128.
+    """
+    d: int256 = 0
+    r: int256 = 0
+    lo: int256 = 0
+    hi: int256 = 0
+    d, r = self._root(k, near[3], near[4])
+    lo, hi = self._w_bounds(d, r, near[0], near[1], near[2])
+    w_near: int256 = max(hi, 0)
+    d, r = self._root(k, far[3], far[4])
+    lo, hi = self._w_bounds(d, r, far[0], far[1], far[2])
+    return unsafe_mul(w_near, near_scale) <= unsafe_mul(max(lo, 0), far_scale)
+
+
+@internal
+@pure
+def _calendar(
+    near: int256[5],
+    near_now: int256,
+    near_obs: int256,
+    far: int256[5],
+    far_now: int256,
+    far_obs: int256,
+) -> bool:
+    """
+    @dev `_calendar_point` on the fixed grid and at k = m + sigma y, y in
+         {-1, 0, 1}, of both smiles. Smiles sane (`svi._check`); times in
+         seconds, 1 <= now <= obs <= 2**64.
+    """
+    near_scale: int256 = near_now * far_obs
+    far_scale: int256 = far_now * near_obs
+    for k: int256 in K_GRID:
+        if not self._calendar_point(k, near, near_scale, far, far_scale):
+            return False
+    for y: int256 in CALENDAR_Y_GRID:
+        if not self._calendar_point(
+            near[3] + near[4] * y, near, near_scale, far, far_scale
+        ):
+            return False
+        if not self._calendar_point(
+            far[3] + far[4] * y, near, near_scale, far, far_scale
+        ):
+            return False
+    return True
