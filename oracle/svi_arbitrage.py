@@ -149,11 +149,11 @@ def wad_calendar(
 
 def calendar_points(near: WadSvi, far: WadSvi) -> list[int]:
     """The k points (WAD) of the calendar test, in the contract's order."""
-    points = list(K_GRID)
-    for y in (-1, 0, 1):
-        points.append(near[3] + near[4] * y)
-        points.append(far[3] + far[4] * y)
-    return points
+    return (
+        list(K_GRID)
+        + [near[3] + near[4] * y for y in (-1, 0, 1)]
+        + [far[3] + far[4] * y for y in (-1, 0, 1)]
+    )
 
 
 def density(k: float, a: float, b: float, rho: float, m: float, sigma: float) -> float:

@@ -63,38 +63,15 @@ Y_GRID: constant(int256[9]) = [
     4 * 10**18,
 ]
 
-# |x| < OFFSET for every signed division (a multiple of 1e18 and of any y
-# dividing it: only y = WAD is used).
+# Signed floor / ceiling division by WAD: x + OFFSET >= 0 for |x| < OFFSET
+# (every such x below is < 1.2e38), OFFSET a multiple of WAD.
 OFFSET: constant(int256) = 10**40
-
-# The smiles' own points in the calendar test (y in {-1, 0, 1}).
-CALENDAR_Y_GRID: constant(int256[3]) = [-1, 0, 1]
+OFFSET_WADS: constant(int256) = OFFSET // WAD
 
 # Point outcomes.
 OK: constant(uint256) = 0
 NOT_POSITIVE: constant(uint256) = 1
 NEGATIVE_DENSITY: constant(uint256) = 2
-
-
-@internal
-@pure
-def _floor_div(x: int256, y: int256) -> int256:
-    """
-    @dev floor(x / y) for 0 < y <= 1e18 and |x| < OFFSET (both exact
-         multiples of y are then non-negative and < 2**255).
-    """
-    return unsafe_sub(
-        unsafe_div(unsafe_add(x, OFFSET), y), unsafe_div(OFFSET, y)
-    )
-
-
-@internal
-@pure
-def _ceil_div(x: int256, y: int256) -> int256:
-    """
-    @dev ceil(x / y), same domain as `_floor_div`.
-    """
-    return self._floor_div(unsafe_sub(unsafe_add(x, y), 1), y)
 
 
 @internal
@@ -147,14 +124,26 @@ def _density(
          6.1e18 + |m| + 4 sigma <= 5.7e19: then |w| <= 1.2e21, |w'| <= 2e18 + 2,
          0 <= w'' <= 2e36 and every product below is < 1e62.
     """
-    d: int256 = 0
-    r: int256 = 0
-    d, r = self._root(k, m, sigma)
-    w_lo: int256 = 0
-    w_hi: int256 = 0
-    w_lo, w_hi = self._w_bounds(d, r, a, b, rho)
+    # `_root` and `_w_bounds`, inlined (this runs at every grid point).
+    d: int256 = unsafe_sub(k, m)
+    r: int256 = convert(
+        isqrt(
+            convert(
+                unsafe_add(unsafe_mul(d, d), unsafe_mul(sigma, sigma)), uint256
+            )
+        ),
+        int256,
+    )
+    u: int256 = unsafe_add(unsafe_mul(rho, d), unsafe_mul(WAD, r))
+    w_lo: int256 = unsafe_add(a, unsafe_div(unsafe_mul(b, u), WAD2))
     if w_lo <= 0:
         return NOT_POSITIVE
+    w_hi: int256 = unsafe_add(
+        a,
+        unsafe_div(
+            unsafe_add(unsafe_mul(b, unsafe_add(u, WAD)), WAD2 - 1), WAD2
+        ),
+    )
     # w' = b (rho + d / R): WAD |d| / R lies in [WAD |d| // (r + 1), ceil(WAD |d| / r)].
     ad: int256 = abs(d)
     t_small: int256 = unsafe_div(unsafe_mul(WAD, ad), unsafe_add(r, 1))
@@ -166,8 +155,20 @@ def _density(
     if d < 0:
         t_lo = -t_big
         t_hi = -t_small
-    p_lo: int256 = self._floor_div(unsafe_mul(b, unsafe_add(rho, t_lo)), WAD)
-    p_hi: int256 = self._ceil_div(unsafe_mul(b, unsafe_add(rho, t_hi)), WAD)
+    # Floor and ceiling of signed / WAD, inlined: shifted by OFFSET to be >= 0.
+    p_lo: int256 = unsafe_sub(
+        unsafe_div(
+            unsafe_add(unsafe_mul(b, unsafe_add(rho, t_lo)), OFFSET), WAD
+        ),
+        OFFSET_WADS,
+    )
+    p_hi: int256 = unsafe_sub(
+        unsafe_div(
+            unsafe_add(unsafe_mul(b, unsafe_add(rho, t_hi)), OFFSET + WAD - 1),
+            WAD,
+        ),
+        OFFSET_WADS,
+    )
 
     # w'' = b sigma^2 / R^3 >= WAD b sigma^2 / (r + 1)^3, floored stage by stage.
     r1: int256 = unsafe_add(r, 1)
@@ -185,10 +186,17 @@ def _density(
     kp1: int256 = unsafe_mul(k, p_lo)
     kp2: int256 = unsafe_mul(k, p_hi)
     x_lo: int256 = unsafe_sub(
-        unsafe_add(w_lo, w_lo), self._ceil_div(max(kp1, kp2), WAD)
+        unsafe_add(w_lo, w_lo),
+        unsafe_sub(
+            unsafe_div(unsafe_add(max(kp1, kp2), OFFSET + WAD - 1), WAD),
+            OFFSET_WADS,
+        ),
     )
     x_hi: int256 = unsafe_sub(
-        unsafe_add(w_hi, w_hi), self._floor_div(min(kp1, kp2), WAD)
+        unsafe_add(w_hi, w_hi),
+        unsafe_sub(
+            unsafe_div(unsafe_add(min(kp1, kp2), OFFSET), WAD), OFFSET_WADS
+        ),
     )
     x2: int256 = 0
     if x_lo > 0:
@@ -247,33 +255,6 @@ def _check(
 
 @internal
 @pure
-def _calendar_point(
-    k: int256,
-    near: int256[5],
-    near_scale: int256,
-    far: int256[5],
-    far_scale: int256,
-) -> bool:
-    """
-    @dev True when the near smile's total variance, brought to now, is at
-         most the far one's at `k`: w_near near_now far_obs <= w_far far_now
-         near_obs (the scales), near's w bounded above and far's below, each
-         floored at 0 (a vol read floors w at 0). w < 1.3e21, scales < 2**128.
-    """
-    d: int256 = 0
-    r: int256 = 0
-    lo: int256 = 0
-    hi: int256 = 0
-    d, r = self._root(k, near[3], near[4])
-    lo, hi = self._w_bounds(d, r, near[0], near[1], near[2])
-    w_near: int256 = max(hi, 0)
-    d, r = self._root(k, far[3], far[4])
-    lo, hi = self._w_bounds(d, r, far[0], far[1], far[2])
-    return unsafe_mul(w_near, near_scale) <= unsafe_mul(max(lo, 0), far_scale)
-
-
-@internal
-@pure
 def _calendar(
     near: int256[5],
     near_now: int256,
@@ -283,22 +264,60 @@ def _calendar(
     far_obs: int256,
 ) -> bool:
     """
-    @dev `_calendar_point` on the fixed grid and at k = m + sigma y, y in
-         {-1, 0, 1}, of both smiles. Smiles sane (`svi._check`); times in
-         seconds, 1 <= now <= obs <= 2**64.
+    @dev True when the near smile's total variance, brought to now, is at
+         most the far one's at every point of the fixed grid and at k = m +
+         sigma y, y in {-1, 0, 1}, of both smiles: w_near near_now far_obs <=
+         w_far far_now near_obs, near's w bounded above and far's below, each
+         floored at 0 (a vol read floors w at 0). Smiles sane (`svi._check`:
+         w < 7e21); times in seconds, 1 <= now <= obs <= 2**64, so both sides
+         are < 2**255.
     """
     near_scale: int256 = near_now * far_obs
     far_scale: int256 = far_now * near_obs
-    for k: int256 in K_GRID:
-        if not self._calendar_point(k, near, near_scale, far, far_scale):
-            return False
-    for y: int256 in CALENDAR_Y_GRID:
-        if not self._calendar_point(
-            near[3] + near[4] * y, near, near_scale, far, far_scale
-        ):
-            return False
-        if not self._calendar_point(
-            far[3] + far[4] * y, near, near_scale, far, far_scale
-        ):
+    grid: int256[25] = K_GRID
+    for i: uint256 in range(31):
+        k: int256 = 0
+        if i < 25:
+            k = grid[i]
+        elif i < 28:
+            k = near[3] + near[4] * (convert(i, int256) - 26)
+        else:
+            k = far[3] + far[4] * (convert(i, int256) - 29)
+        # `_root` and `_w_bounds` of each smile, inlined.
+        d: int256 = unsafe_sub(k, near[3])
+        r: int256 = convert(
+            isqrt(
+                convert(
+                    unsafe_add(unsafe_mul(d, d), unsafe_mul(near[4], near[4])),
+                    uint256,
+                )
+            ),
+            int256,
+        )
+        u: int256 = unsafe_add(unsafe_mul(near[2], d), unsafe_mul(WAD, r))
+        w_near: int256 = unsafe_add(
+            near[0],
+            unsafe_div(
+                unsafe_add(unsafe_mul(near[1], unsafe_add(u, WAD)), WAD2 - 1),
+                WAD2,
+            ),
+        )
+        if w_near <= 0:
+            continue
+        d = unsafe_sub(k, far[3])
+        r = convert(
+            isqrt(
+                convert(
+                    unsafe_add(unsafe_mul(d, d), unsafe_mul(far[4], far[4])),
+                    uint256,
+                )
+            ),
+            int256,
+        )
+        u = unsafe_add(unsafe_mul(far[2], d), unsafe_mul(WAD, r))
+        w_far: int256 = max(
+            unsafe_add(far[0], unsafe_div(unsafe_mul(far[1], u), WAD2)), 0
+        )
+        if unsafe_mul(w_near, near_scale) > unsafe_mul(w_far, far_scale):
             return False
     return True
