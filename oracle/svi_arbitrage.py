@@ -32,17 +32,16 @@ K_GRID: tuple[int, ...] = (
     + (0,)
     + tuple(v * 10**15 for v in _K_THOUSANDTHS)
 )
+K_MAX = 6_075 * 10**15
+_Y_HALVES = (1, 2, 4, 6, 8, 12, 16, 24, 32)  # y = these / 2, mirrored, and 0
 Y_GRID: tuple[int, ...] = (
-    -4 * WAD,
-    -2 * WAD,
-    -WAD,
-    -WAD // 2,
-    0,
-    WAD // 2,
-    WAD,
-    2 * WAD,
-    4 * WAD,
+    tuple(-h * WAD // 2 for h in reversed(_Y_HALVES))
+    + (0,)
+    + tuple(h * WAD // 2 for h in _Y_HALVES)
 )
+
+G_MARGIN = 0.002  # the grid test asks g >= G_MARGIN (a safety margin between points)
+G_MARGIN_16 = 32 * 10**15  # 16 * G_MARGIN, WAD
 
 WadSvi = tuple[int, int, int, int, int]
 
@@ -84,7 +83,8 @@ def _w_bounds(d: int, r: int, a: int, b: int, rho: int) -> tuple[int, int]:
 
 
 def wad_density(k: int, a: int, b: int, rho: int, m: int, sigma: int) -> int:
-    """`_density`: 0 OK, 1 w not positive, 2 negative density (lower bound of 16 w^2 g)."""
+    """`_density`: 0 OK, 1 w not positive, 2 density below the margin (lower bound of
+    16 w^2 g under 16 G_MARGIN w^2)."""
     d, r = _root(k, m, sigma)
     w_lo, w_hi = _w_bounds(d, r, a, b, rho)
     if w_lo <= 0:
@@ -103,12 +103,14 @@ def wad_density(k: int, a: int, b: int, rho: int, m: int, sigma: int) -> int:
     p2 = max(p_lo * p_lo, p_hi * p_hi)
     loss = _cdiv(_cdiv(p2 * w_hi, WAD) * (4 * WAD + w_hi), WAD)
     gain = 8 * q_lo * (w_lo * w_lo // WAD)
-    return 2 if 4 * x2 + gain < loss else 0
+    margin = _cdiv(w_hi * w_hi * G_MARGIN_16, WAD)
+    return 2 if 4 * x2 + gain < loss + margin else 0
 
 
 def grid(m: int, sigma: int) -> list[int]:
     """The k points (WAD) a smile is checked at, in the contract's order."""
-    return list(K_GRID) + [m + _tdiv(sigma * y, WAD) for y in Y_GRID]
+    ys = (m + _tdiv(sigma * y, WAD) for y in Y_GRID)
+    return list(K_GRID) + [k for k in ys if abs(k) <= K_MAX]
 
 
 def wad_check(a: int, b: int, rho: int, m: int, sigma: int) -> str:
@@ -167,7 +169,8 @@ def density(k: float, a: float, b: float, rho: float, m: float, sigma: float) ->
 
 
 def float_grid(m: float, sigma: float) -> list[float]:
-    return [k / WAD for k in K_GRID] + [m + sigma * y / WAD for y in Y_GRID]
+    ys = (m + sigma * y / WAD for y in Y_GRID)
+    return [k / WAD for k in K_GRID] + [k for k in ys if abs(k) <= K_MAX / WAD]
 
 
 def min_density(
