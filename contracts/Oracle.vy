@@ -1200,16 +1200,19 @@ def _calendar(
         if e > expiry and (far == 0 or e < far):
             far = e
     smile: ISurfaceChecker.Smile = self._smile(rep, expiry, tau)
-    reason: String[32] = ""
-    if near != 0:
-        reason = staticcall SURFACE_CHECKER.check_calendar(
-            self._stored_smile(u, near), smile
-        )
-    if len(reason) == 0 and far != 0:
-        reason = staticcall SURFACE_CHECKER.check_calendar(
-            smile, self._stored_smile(u, far)
-        )
-    return reason
+    for other: uint256 in [near, far]:
+        if other == 0:
+            continue
+        lo: ISurfaceChecker.Smile = smile
+        hi: ISurfaceChecker.Smile = smile
+        if other < expiry:
+            lo = self._stored_smile(u, other)
+        else:
+            hi = self._stored_smile(u, other)
+        reason: String[32] = staticcall SURFACE_CHECKER.check_calendar(lo, hi)
+        if len(reason) != 0:
+            return reason
+    return ""
 
 
 @internal

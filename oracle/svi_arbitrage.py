@@ -82,13 +82,12 @@ def _w_bounds(d: int, r: int, a: int, b: int, rho: int) -> tuple[int, int]:
     return a + b * u // WAD2, a + _cdiv(b * (u + WAD), WAD2)
 
 
-def wad_density(k: int, a: int, b: int, rho: int, m: int, sigma: int) -> int:
-    """`_density`: 0 OK, 1 w not positive, 2 density below the margin (lower bound of
-    16 w^2 g under 16 G_MARGIN w^2)."""
+def wad_point_bounds(
+    k: int, a: int, b: int, rho: int, m: int, sigma: int
+) -> tuple[int, int, int, int, int]:
+    """(w_lo, w_hi, w'_lo, w'_hi, w''_lo) at ``k``, WAD, as `_density` encloses them."""
     d, r = _root(k, m, sigma)
     w_lo, w_hi = _w_bounds(d, r, a, b, rho)
-    if w_lo <= 0:
-        return 1
     ad = abs(d)
     t_small = WAD * ad // (r + 1)
     t_big = _cdiv(WAD * ad, r)
@@ -96,6 +95,15 @@ def wad_density(k: int, a: int, b: int, rho: int, m: int, sigma: int) -> int:
     p_lo = (b * (rho + t_lo)) // WAD
     p_hi = _cdiv(b * (rho + t_hi), WAD)
     q_lo = WAD * b // (r + 1) * sigma // (r + 1) * sigma // (r + 1)
+    return w_lo, w_hi, p_lo, p_hi, q_lo
+
+
+def wad_density(k: int, a: int, b: int, rho: int, m: int, sigma: int) -> int:
+    """`_density`: 0 OK, 1 w not positive, 2 density below the margin (lower bound of
+    16 w^2 g under 16 G_MARGIN w^2)."""
+    w_lo, w_hi, p_lo, p_hi, q_lo = wad_point_bounds(k, a, b, rho, m, sigma)
+    if w_lo <= 0:
+        return 1
     kp1, kp2 = k * p_lo, k * p_hi
     x_lo = 2 * w_lo - _cdiv(max(kp1, kp2), WAD)
     x_hi = 2 * w_hi - min(kp1, kp2) // WAD

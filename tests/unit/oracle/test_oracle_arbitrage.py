@@ -8,13 +8,15 @@ from __future__ import annotations
 import math
 
 import boa
+import mpmath
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from oracle_helpers import ETH, ETH_SPOT, WAD, surface_report
+from oracle_helpers import ETH, ETH_SPOT, WAD, YEAR, surface_report
 from scipy.stats import norm
 
 from oracle import svi_arbitrage as arb
+from ringfence.oracle_types import Report
 from ringfence.risk_table import surface_checker_deployer
 
 # Issue 16's attack shape: the total variance leaps between 1.1 F and 1.2 F (b (1 + rho)
@@ -157,3 +159,84 @@ def test_reference__float_g_on_grid__agrees_with_contract(checker, a, b, rho, m,
     else:
         assert got in ("svi zero variance", "svi butterfly arbitrage")
     assert got == arb.wad_check(*args)  # the pusher's replica is exact
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    k=st.integers(-arb.K_MAX, arb.K_MAX),
+    a=st.integers(-WAD, WAD),
+    b=st.integers(0, 2 * WAD),
+    rho=st.integers(-(WAD - 1), WAD - 1),
+    m=st.integers(-10 * WAD, 10 * WAD),
+    sigma=st.integers(1, 10 * WAD),
+)
+def test_rounding__bounds_enclose_exact_w_slope_curvature(k, a, b, rho, m, sigma):
+    """The intervals the density test works on contain the exact values (60 digits), so
+    every bound it combines is on the safe side."""
+    mpmath.mp.dps = 60
+    w_lo, w_hi, p_lo, p_hi, q_lo = arb.wad_point_bounds(k, a, b, rho, m, sigma)
+    # In WAD units throughout (integers are exact at 60 digits): w, w', w'' times WAD.
+    d = k - m
+    root = mpmath.sqrt(mpmath.mpf(d * d + sigma * sigma))
+    w = a + b * (rho * d + WAD * root) / WAD**2
+    slope = b * (rho + WAD * d / root) / WAD
+    curvature = WAD * b * sigma**2 / root**3
+    assert w_lo <= w <= w_hi
+    assert p_lo <= slope <= p_hi
+    assert 0 <= q_lo <= curvature
+
+
+def _stored_pairs_calendar_free(oracle, expiries) -> bool:
+    """Every adjacent pair of fresh stored surfaces passes the calendar test now."""
+    t = boa.env.evm.patch.timestamp
+    fresh = []
+    for e in sorted(expiries):
+        s = oracle.surface(ETH, e)
+        if s.observed_at != 0 and t - s.observed_at <= 3_600 and e > t:
+            fresh.append((e, (s.a, s.b, s.rho, s.m, s.sigma), e - s.svi_observed_at, e - t))
+    return all(
+        arb.wad_calendar(n[1], n[3], n[2], f[1], f[3], f[2])
+        for n, f in zip(fresh, fresh[1:], strict=False)
+    )
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    batches=st.lists(
+        st.tuples(
+            st.lists(
+                st.tuples(st.integers(0, 2), st.integers(30, 120), st.integers(0, 3)),
+                min_size=1,
+                max_size=4,
+            ),
+            st.sampled_from([0, 0, 1, 600]),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_fuzz__many_updates_one_block__stored_surfaces_stay_calendar_free(
+    oracle, relay, pusher, governance, expiries, batches
+):
+    """Batches of surface reports over three expiries (any order, levels and skews, several
+    batches in one block): after every batch the stored term structure is calendar-free."""
+    third = expiries[1] + 60 * 86_400
+    with boa.env.anchor():
+        with boa.env.prank(governance):
+            oracle.list_expiry(ETH, third)
+        listed = (expiries[0], expiries[1], third)
+        for reports, pause in batches:
+            boa.env.time_travel(seconds=pause)
+            t = boa.env.evm.patch.timestamp
+            pairs = []
+            for index, vol_pct, skew in reports:
+                e = listed[index]
+                a = (vol_pct * 10**16) ** 2 // WAD * (e - t) // YEAR
+                shape = {"b": skew * WAD // 20, "rho": -3 * WAD // 10, "sigma": WAD // 5}
+                pairs.append((Report(ETH, e, ETH_SPOT, a=a, observed_at=t, **shape), pusher))
+            relay.submit(*pairs)
+            assert _stored_pairs_calendar_free(oracle, listed)
