@@ -388,7 +388,11 @@ class Pusher:
             )
             return
         by_key = {p.key: p for p in batch}
-        for verdict in self.chain.verdicts(sent.receipt):
+        # The last verdict per key wins: a surface whose report passed but whose smile the
+        # oracle then refused at aggregation ("svi calendar arbitrage") logs ReportAccepted
+        # and, after it, ReportRejected; it is a rejection (the stored surface is unchanged).
+        final = {(v.underlying, v.expiry): v for v in self.chain.verdicts(sent.receipt)}
+        for verdict in final.values():
             p = by_key.get((verdict.underlying, verdict.expiry))
             if p is None:
                 continue
