@@ -240,3 +240,27 @@ def test_fuzz__many_updates_one_block__stored_surfaces_stay_calendar_free(
                 pairs.append((Report(ETH, e, ETH_SPOT, a=a, observed_at=t, **shape), pusher))
             relay.submit(*pairs)
             assert _stored_pairs_calendar_free(oracle, listed)
+
+
+def test_calendar__quorum_two__median_smile_checked_and_signer_named(
+    oracle, relay, governance, register, expiries
+):
+    """With several signers the stored smile is the median report; the calendar test runs
+    on that one, and the event names its signer."""
+    near, far = expiries
+    first, second = register(2)
+    with boa.env.prank(governance):
+        oracle.set_quorum(2)
+    relay.submit(
+        (surface_report(far, vol=50 * 10**16), first),
+        (surface_report(far, vol=52 * 10**16), second),
+    )
+    assert oracle.surface(ETH, far).observed_at != 0
+    accepted, reasons = relay.submit(
+        (surface_report(near, vol=WAD), first), (surface_report(near, vol=98 * 10**16), second)
+    )
+    assert (accepted, reasons) == (2, ["svi calendar arbitrage"])
+    rejected = [log for log in oracle.get_logs() if type(log).__name__ == "ReportRejected"]
+    # upper median of two: the higher ATM vol, first's 100 % smile
+    assert rejected[0].signer == first.address
+    assert oracle.surface(ETH, near).observed_at == 0
