@@ -40,6 +40,7 @@ Y_GRID: tuple[int, ...] = (
     + tuple(h * WAD // 2 for h in _Y_HALVES)
 )
 
+CALENDAR_Y_GRID: tuple[int, ...] = (-2 * WAD, -WAD, -WAD // 2, 0, WAD // 2, WAD, 2 * WAD)
 G_MARGIN = 0.002  # the grid test asks g >= G_MARGIN (a safety margin between points)
 G_MARGIN_16 = 32 * 10**15  # 16 * G_MARGIN, WAD
 
@@ -161,8 +162,8 @@ def calendar_points(near: WadSvi, far: WadSvi) -> list[int]:
     """The k points (WAD) of the calendar test, in the contract's order."""
     return (
         list(K_GRID)
-        + [near[3] + near[4] * y for y in (-1, 0, 1)]
-        + [far[3] + far[4] * y for y in (-1, 0, 1)]
+        + [near[3] + _tdiv(near[4] * y, WAD) for y in CALENDAR_Y_GRID]
+        + [far[3] + _tdiv(far[4] * y, WAD) for y in CALENDAR_Y_GRID]
     )
 
 

@@ -79,6 +79,16 @@ Y_GRID: constant(int256[19]) = [
     16 * 10**18,
 ]
 
+# The calendar test's points of each smile, k = m + sigma * y (the difference of
+# two smiles is least where one of them bends, within a few sigma of its m).
+CALENDAR_Y_GRID: constant(int256[7]) = [
+    -2 * 10**18, -10**18, -5 * 10**17,
+    0,
+    5 * 10**17,
+    10**18,
+    2 * 10**18,
+]
+
 # Signed floor / ceiling division by WAD: x + OFFSET >= 0 for |x| < OFFSET
 # (every such x below is < 1.2e38), OFFSET a multiple of WAD.
 OFFSET: constant(int256) = 10**40
@@ -295,7 +305,7 @@ def _calendar(
     """
     @dev True when the near smile's total variance, brought to now, is at
          most the far one's at every point of the fixed grid and at k = m +
-         sigma y, y in {-1, 0, 1}, of both smiles: w_near near_now far_obs <=
+         sigma y, y in CALENDAR_Y_GRID, of both smiles: w_near near_now far_obs <=
          w_far far_now near_obs, near's w bounded above and far's below, each
          floored at 0 (a vol read floors w at 0). Smiles sane (`svi._check`:
          w < 7e21); times in seconds, 1 <= now <= obs <= 2**64, so both sides
@@ -304,14 +314,15 @@ def _calendar(
     near_scale: int256 = near_now * far_obs
     far_scale: int256 = far_now * near_obs
     grid: int256[25] = K_GRID
-    for i: uint256 in range(31):
+    own: int256[7] = CALENDAR_Y_GRID
+    for i: uint256 in range(39):
         k: int256 = 0
         if i < 25:
             k = grid[i]
-        elif i < 28:
-            k = near[3] + near[4] * (convert(i, int256) - 26)
+        elif i < 32:
+            k = near[3] + near[4] * own[i - 25] // WAD
         else:
-            k = far[3] + far[4] * (convert(i, int256) - 29)
+            k = far[3] + far[4] * own[i - 32] // WAD
         # `_root` and `_w_bounds` of each smile, inlined.
         d: int256 = unsafe_sub(k, near[3])
         r: int256 = convert(

@@ -12,7 +12,7 @@ Measured on titanoboa (py-evm, Prague rules), in a throw-away environment:
 
 The arbitrage checks alone (docs/oracle.md, "Arbitrage-free surfaces"): execution gas of
 one ``SurfaceChecker.check`` (sanity, Lee, the 34-point density grid) on the batch's 7-day
-smile, and of one ``check_calendar`` (31 points) on its 7- and 30-day smiles; every
+smile, and of one ``check_calendar`` (39 points) on its 7- and 30-day smiles; every
 accepted surface report pays one ``check`` and, when re-aggregated, one ``check_calendar``
 per fresh neighbouring expiry (two in the middle of the term structure).
 
