@@ -1275,6 +1275,7 @@ def _aggregate_surface(
     reps: DynArray[Packed, MAX_SIGNERS] = []
     keys: DynArray[uint256, MAX_SIGNERS] = []
     times: DynArray[uint256, MAX_SIGNERS] = []
+    owners: DynArray[address, MAX_SIGNERS] = []
     for signer: address in signers:
         r: Packed = self._reports[signer][u][expiry]
         t: uint256 = (r.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
@@ -1294,6 +1295,7 @@ def _aggregate_surface(
         keys.append(unsafe_add(variance << 8, len(reps)))
         reps.append(r)
         times.append(t)
+        owners.append(signer)
 
     n: uint256 = len(keys)
     if n < q:
@@ -1304,6 +1306,18 @@ def _aggregate_surface(
     atm: uint256 = svi._vol_from_variance(chosen_key >> 8)
     observed_at: uint256 = self._quorum_time(times, q)
     rep_at: uint256 = (rep.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    reason: String[32] = self._calendar(
+        u, expiry, rep, expiry - rep_at, max_age
+    )
+    if len(reason) != 0:
+        # The surface stays as it was; the chosen report stays its signer's latest.
+        log IRingfenceOracle.ReportRejected(
+            signer=owners[chosen_key & 255],
+            underlying=u,
+            expiry=expiry,
+            reason=reason,
+        )
+        return
     # Both times are of fresh reports (within max_age <= 86_400 < 2**17 of
     # now), so the offset lies in [2**17 - 86_400, 2**17 + 86_400] < 2**18.
     offset: uint256 = rep_at + SVI_OFFSET - observed_at
@@ -1323,6 +1337,92 @@ def _aggregate_surface(
         atm_vol=atm,
         observed_at=observed_at,
         reports=n,
+    )
+
+
+@internal
+@view
+def _calendar(
+    u: bytes32, expiry: uint256, rep: Packed, tau: uint256, max_age: uint256
+) -> String[32]:
+    """
+    @dev Why the smile `rep` (observed `tau` s before `expiry`) would hold
+         calendar arbitrage against the nearest shorter and longer listed,
+         unexpired expiries of `u` with a fresh surface; "" when it would not
+         (docs/oracle.md, "Arbitrage-free surfaces").
+    """
+    if expiry <= block.timestamp:
+        return ""
+    near: uint256 = 0
+    far: uint256 = 0
+    for e: uint256 in self._expiries[u]:
+        shape: uint256 = self._surface[u][e].shape
+        t: uint256 = (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+        if (
+            e <= block.timestamp
+            or shape & LISTED_BIT == 0
+            or t == 0
+            or block.timestamp - t > max_age
+        ):
+            continue
+        if e < expiry and e > near:
+            near = e
+        if e > expiry and (far == 0 or e < far):
+            far = e
+    smile: ISurfaceChecker.Smile = self._smile(rep, expiry, tau)
+    for other: uint256 in [near, far]:
+        if other == 0:
+            continue
+        lo: ISurfaceChecker.Smile = smile
+        hi: ISurfaceChecker.Smile = smile
+        if other < expiry:
+            lo = self._stored_smile(u, other)
+        else:
+            hi = self._stored_smile(u, other)
+        reason: String[32] = staticcall SURFACE_CHECKER.check_calendar(lo, hi)
+        if len(reason) != 0:
+            return reason
+    return ""
+
+
+@internal
+@view
+def _stored_smile(u: bytes32, expiry: uint256) -> ISurfaceChecker.Smile:
+    """
+    @dev The stored surface of (`u`, `expiry`) with its clock (tau as `vol`
+         measures it: from the chosen report's observation time).
+    """
+    words: Packed = self._surface[u][expiry]
+    observed_at: uint256 = (words.shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    return self._smile(
+        words, expiry, expiry - self._svi_time(words.shape, observed_at)
+    )
+
+
+@internal
+@view
+def _smile(
+    words: Packed, expiry: uint256, tau: uint256
+) -> ISurfaceChecker.Smile:
+    """
+    @dev A packed smile observed `tau` s before its unexpired `expiry`.
+    """
+    forward: uint256 = 0
+    a: int256 = 0
+    rho: int256 = 0
+    forward, a, rho = self._unpack_params(words.params)
+    b: int256 = 0
+    m: int256 = 0
+    sigma: int256 = 0
+    b, m, sigma = self._unpack_shape(words.shape)
+    return ISurfaceChecker.Smile(
+        a=a,
+        b=b,
+        rho=rho,
+        m=m,
+        sigma=sigma,
+        tau_observed=tau,
+        tau_now=expiry - block.timestamp,
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -43,7 +43,7 @@ from oracle.sources.base import Observation, Source, SurfaceQuote
 from oracle.sources.deribit import DeribitParams, DeribitSource
 from oracle.sources.replay import ReplaySource
 from oracle.sources.sim import SimParams, SimSource
-from oracle.svi import Svi
+from oracle.svi import Svi, butterfly_free, calendar_free
 from oracle.triggers import Decision, Pushed, TriggerConfig, spot_due, surface_due
 from oracle.units import WAD, to_wad
 from ringfence.oracle_types import Report, sign_report, underlying_id
@@ -63,6 +63,30 @@ def build_source(feed: FeedConfig, src: Any) -> Source:
         params = DeribitParams(**{k: v for k, v in vars(src).items() if k != "kind"})
         return DeribitSource(feed.underlying, params)
     raise ConfigError(f"feed {feed.underlying}: unsupported source {src!r}")
+
+
+def arbitrage_free_surfaces(
+    feed: str, surfaces: dict[int, SurfaceQuote]
+) -> list[tuple[int, SurfaceQuote]]:
+    """The cycle's smiles in ascending expiry, each repaired until the contract's checks
+    pass (docs/oracle.md, "Arbitrage-free surfaces"): butterfly-free on its own, and
+    calendar-free against the previous expiry kept this cycle (same observation time, so
+    total variance compares directly). A smile that cannot be repaired is left out."""
+    out: list[tuple[int, SurfaceQuote]] = []
+    for expiry, quote in sorted(surfaces.items()):
+        try:
+            svi = butterfly_free(quote.svi)
+            if out:
+                svi = calendar_free(out[-1][1].svi, svi)
+        except ValueError as exc:
+            log.warning(
+                "arbitrage_unrepairable", extra={"feed": feed, "expiry": expiry, "error": str(exc)}
+            )
+            continue
+        if svi != quote.svi:
+            log.info("arbitrage_repaired", extra={"feed": feed, "expiry": expiry})
+        out.append((expiry, replace(quote, svi=svi)))
+    return out
 
 
 @dataclass
@@ -247,7 +271,7 @@ class Pusher:
                     underlying=feed.uid, expiry=0, price=to_wad(value.spot), observed_at=t
                 )
                 planned.append(Planned(name, report, decision, value.spot))
-            for expiry, quote in sorted(value.surfaces.items()):
+            for expiry, quote in arbitrage_free_surfaces(name, value.surfaces):
                 last = feed.last.get(expiry)
                 decision = surface_due(last, quote, t, now, feed.trigger)
                 if not decision.due or (last is not None and t <= last.observed_at):
@@ -364,7 +388,11 @@ class Pusher:
             )
             return
         by_key = {p.key: p for p in batch}
-        for verdict in self.chain.verdicts(sent.receipt):
+        # The last verdict per key wins: a surface whose report passed but whose smile the
+        # oracle then refused at aggregation ("svi calendar arbitrage") logs ReportAccepted
+        # and, after it, ReportRejected; it is a rejection (the stored surface is unchanged).
+        final = {(v.underlying, v.expiry): v for v in self.chain.verdicts(sent.receipt)}
+        for verdict in final.values():
             p = by_key.get((verdict.underlying, verdict.expiry))
             if p is None:
                 continue

@@ -7,21 +7,28 @@ evaluates a vol as sqrt(w(k) / tau_at_observation). A flat vol s at tau is
 ``a = s^2 tau, b = rho = m = 0`` (sigma any positive number).
 
 The fit enforces what the contract accepts (SPEC §3.2): b >= 0, |rho| < 1, sigma > 0 and no
-negative total variance (min_k w = a + b sigma sqrt(1 - rho^2) >= 0).
+negative total variance (min_k w = a + b sigma sqrt(1 - rho^2) >= 0), and no arbitrage
+(docs/oracle.md, "Arbitrage-free surfaces"): Lee's wing bound b (1 + |rho|) <= 2 and a
+non-negative density on the contract's grid are penalised in the fit, and whatever is left
+is repaired by `butterfly_free` (the exact on-chain test, `oracle.svi_arbitrage`);
+`calendar_free` lifts a longer expiry's level above the shorter one's.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import least_squares
 
+from oracle import svi_arbitrage as arb
 from oracle.units import WAD, to_wad
 
 FLAT_SIGMA = 0.1  # the "any positive" sigma of a flat smile (1e17 in WAD)
+LEE_TARGET = 1.98  # fit target for b (1 + |rho|); the contract's bound is 2
+DENSITY_MARGIN = 5e-3  # fit target for g on the grid; the contract asks g >= 0.002
 RHO_BOUND = 0.999
 SIGMA_MIN = 1e-4
 
@@ -67,6 +74,10 @@ class Svi:
             raise ValueError(f"SVI sigma must be > 0, got {self.sigma}")
         if self.min_total_variance() < 0:
             raise ValueError(f"SVI total variance goes negative (min {self.min_total_variance()})")
+
+    def arbitrage_reason(self) -> str:
+        """The contract's reason for refusing this smile's WAD report ("" = accepted)."""
+        return arb.wad_check(*self.to_wad())
 
     def to_wad(self) -> tuple[int, int, int, int, int]:
         """(a, b, rho, m, sigma) as WAD integers, in the Report's field order.
@@ -128,7 +139,11 @@ def fit_svi(
         w = a + b * (rho * d + np.sqrt(d * d + sigma * sigma))
         floor = a + b * sigma * math.sqrt(max(0.0, 1.0 - rho * rho))
         penalty = 10.0 * max(0.0, -floor) / w_scale
-        return np.append(wts * (w - w_obs) / w_scale, penalty)
+        # No arbitrage: Lee's wing bound and g >= 0 on the contract's grid (with margin).
+        lee = 10.0 * max(0.0, b * (1 + abs(rho)) - LEE_TARGET)
+        g = _grid_density(a, b, rho, m, sigma)
+        density = 10.0 * float(np.sum(np.maximum(0.0, DENSITY_MARGIN - g)))
+        return np.concatenate((wts * (w - w_obs) / w_scale, [penalty, lee, density]))
 
     k_span = max(float(np.ptp(ks)), 0.1)
     lower = [-float(np.max(w_obs)), 0.0, -RHO_BOUND, float(ks.min()) - k_span, SIGMA_MIN]
@@ -159,6 +174,7 @@ def fit_svi(
     if svi.min_total_variance() < 0:
         # Lift the level just enough to satisfy the no-negative-variance bound.
         svi = Svi(a=a - svi.min_total_variance(), b=b, rho=rho, m=m, sigma=sigma)
+    svi = butterfly_free(svi)
     fitted = np.asarray(svi.implied_vol(ks, tau))
     err = np.abs(fitted - vs)
     return FitResult(
@@ -167,3 +183,64 @@ def fit_svi(
         max_error_vol=float(np.max(err)),
         n_quotes=len(ks),
     )
+
+
+def _grid_density(a: float, b: float, rho: float, m: float, sigma: float) -> np.ndarray:
+    """g(k) at the contract's grid points (float); -1 where w <= 0."""
+    ks = np.asarray(arb.float_grid(m, sigma))
+    d = ks - m
+    root = np.sqrt(d * d + sigma * sigma)
+    w = a + b * (rho * d + root)
+    safe = np.where(w > 0, w, 1.0)
+    w1 = b * (rho + d / root)
+    w2 = b * sigma * sigma / root**3
+    g = (1 - ks * w1 / (2 * safe)) ** 2 - w1 * w1 / 4 * (1 / safe + 0.25) + w2 / 2
+    return np.where(w > 0, g, -1.0)
+
+
+def _flattened(svi: Svi, lam: float) -> Svi:
+    """b scaled by ``lam`` with the at-the-money total variance w(0) kept."""
+    b = svi.b * lam
+    root = math.sqrt(svi.m * svi.m + svi.sigma * svi.sigma)
+    a = svi.a + (svi.b - b) * (-svi.rho * svi.m + root)
+    return Svi(a=a, b=b, rho=svi.rho, m=svi.m, sigma=svi.sigma)
+
+
+def butterfly_free(svi: Svi) -> Svi:
+    """``svi`` if the contract accepts it, else the least flattened smile it accepts.
+
+    Flattening scales b by lam in [0, 1] keeping w(0); lam = 0 is the flat smile
+    (g = 1 > 0), which passes whenever the at-the-money variance is positive. Bisection
+    over lam, each step decided by the exact on-chain test. Raises ValueError when even
+    the flat smile is refused (w(0) <= 0)."""
+    if svi.arbitrage_reason() == "":
+        return svi
+    lo, hi = 0.0, 1.0  # lo passes (checked below), hi fails
+    if _flattened(svi, 0.0).arbitrage_reason() != "":
+        raise ValueError(f"no arbitrage-free flattening of {svi}")
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if _flattened(svi, mid).arbitrage_reason() == "":
+            lo = mid
+        else:
+            hi = mid
+    return _flattened(svi, lo)
+
+
+def calendar_free(near: Svi, far: Svi, rounds: int = 4) -> Svi:
+    """``far`` (same observation time as ``near``, longer expiry), lifted so that its total
+    variance is at least near's at every calendar grid point, as the contract tests it,
+    and still butterfly-free. Raises ValueError when a few rounds cannot get there."""
+    for _ in range(rounds):
+        n, f = near.to_wad(), far.to_wad()
+        if arb.wad_calendar(n, 1, 1, f, 1, 1) and far.arbitrage_reason() == "":
+            return far
+        deficit = 0
+        for k in arb.calendar_points(n, f):
+            hi = max(arb.wad_total_variance_bounds(k, n)[1], 0)
+            lo = max(arb.wad_total_variance_bounds(k, f)[0], 0)
+            deficit = max(deficit, hi - lo)
+        # A constant lift keeps w' and w''; 1,000 wei cover WAD rounding (re-checked).
+        lift = deficit / WAD + 1e-15
+        far = butterfly_free(replace(far, a=far.a + lift))
+    raise ValueError(f"no calendar-free lift of {far} over {near}")

@@ -10,6 +10,12 @@ Measured on titanoboa (py-evm, Prague rules), in a throw-away environment:
   all five SVI parameters, as a fresh SVI fit does), so every written slot changes; no
   settlement is due. The cold first-ever batch is reported for comparison.
 
+The arbitrage checks alone (docs/oracle.md, "Arbitrage-free surfaces"): execution gas of
+one ``SurfaceChecker.check`` (sanity, Lee, the 34-point density grid) on the batch's 7-day
+smile, and of one ``check_calendar`` (39 points) on its 7- and 30-day smiles; every
+accepted surface report pays one ``check`` and, when re-aggregated, one ``check_calendar``
+per fresh neighbouring expiry (two in the middle of the term structure).
+
 ``gas_per_report_batch10`` = the gas of the whole ``submit`` transaction / 10, where the
 transaction's gas is 21,000 + calldata (16 / 4 gas per non-zero / zero byte) + the
 execution gas metered by titanoboa, or the EIP-7623 calldata floor when that is larger
@@ -29,7 +35,7 @@ from eth_account import Account
 from eth_utils import function_signature_to_4byte_selector, keccak
 
 from ringfence.oracle_types import Report, sign_report, underlying_id
-from ringfence.risk_table import deploy_real_oracle
+from ringfence.risk_table import deploy_real_oracle, surface_checker_deployer
 
 NAME = "oracle"
 
@@ -131,11 +137,24 @@ def run() -> dict:
         submit(1)
         execution, total = submit(2)
 
+        checker = surface_checker_deployer().deploy()
+        t = boa.env.evm.patch.timestamp
+        near, far = (r for r in _batch(t, expiries, 2)[1:3])
+        boa.env.reset_gas_used()
+        assert checker.check(near.a, near.b, near.rho, near.m, near.sigma) == ""
+        check_gas = boa.env.get_gas_used()
+        smiles = [(r.a, r.b, r.rho, r.m, r.sigma, r.expiry - t, r.expiry - t) for r in (near, far)]
+        boa.env.reset_gas_used()
+        assert checker.check_calendar(*smiles) == ""
+        calendar_gas = boa.env.get_gas_used()
+
     return {
         "gas_per_report_batch10": total // BATCH,
         "batch10_tx_gas": total,
         "batch10_execution_gas": execution,
         "batch10_first_write_tx_gas": cold_total,
+        "arbitrage_check_gas": check_gas,
+        "calendar_check_gas": calendar_gas,
         "batch_mix": "2 spot + 8 surface (2 feeds x 4 expiries), 1 signer, quorum 1",
         "state": "steady (third batch; every slot already non-zero, every value changes)",
         "measured_on": "titanoboa (py-evm)",
@@ -148,5 +167,10 @@ def rows(result: dict) -> list[tuple[str, str]]:
         ("batch-of-10 tx gas (steady state)", f"{result['batch10_tx_gas']:,}"),
         ("batch-of-10 execution gas", f"{result['batch10_execution_gas']:,}"),
         ("batch-of-10 tx gas (first write)", f"{result['batch10_first_write_tx_gas']:,}"),
+        (
+            "SurfaceChecker.check gas (sanity + Lee + density grid)",
+            f"{result['arbitrage_check_gas']:,}",
+        ),
+        ("SurfaceChecker.check_calendar gas (one pair)", f"{result['calendar_check_gas']:,}"),
         ("batch mix", result["batch_mix"]),
     ]

@@ -27,11 +27,13 @@ def _edge_surfaces(expiry: int, t: int) -> dict[str, dict[str, int]]:
     return {
         "forward at MAX_PRICE": {"price": MAX_PRICE, "a": small_a, "sigma": WAD},
         "forward 1 wei": {"price": 1, "a": small_a, "sigma": WAD},
-        # min variance a + b * sigma = 0 exactly: a, b and sigma all at their bounds
-        "a at -MAX_ABS_A, b and sigma at max": {
+        # a as low as an arbitrage-free smile allows here (min variance 1), sigma at max.
+        # (-MAX_ABS_A with b = MAX_B, min variance 0, is no longer accepted: b (1 + |rho|)
+        # <= 2 and a smile touching zero variance holds butterfly arbitrage.)
+        "a at -9, b 1, sigma at max": {
             "price": ETH_SPOT,
-            "a": -MAX_ABS_A,
-            "b": MAX_B,
+            "a": -9 * WAD,
+            "b": WAD,
             "sigma": MAX_SIGMA,
         },
         "rho just below 1, m at +MAX_ABS_M": {

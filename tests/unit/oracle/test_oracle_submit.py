@@ -236,12 +236,13 @@ def test_submit__svi_min_variance_just_negative_with_skew__rejected(relay, pushe
     assert relay.rejects(report, pusher) == "svi negative variance"
 
 
-def test_submit__svi_min_variance_exactly_zero__accepted(relay, pusher, expiries):
+def test_submit__svi_min_variance_exactly_zero__rejected_as_butterfly(relay, pusher, expiries):
+    # Sane (min w = 0 is not negative) but arbitrageable: zero variance at k* < 0 makes the
+    # put at K* worth 0 while cheaper strikes' puts are worth more (float g(k) < 0 there).
     report = surface_report(
         expiries[0], a=-(4 * WAD // 1_000), b=WAD // 10, rho=6 * WAD // 10, sigma=WAD // 20
     )
-    accepted, reasons = relay.submit((report, pusher))
-    assert (accepted, reasons) == (1, [])
+    assert relay.rejects(report, pusher) == "svi butterfly arbitrage"
 
 
 def test_submit__atm_vol_above_ten__rejected(relay, pusher, expiries):

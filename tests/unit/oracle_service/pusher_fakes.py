@@ -186,6 +186,8 @@ class FakeChain:
     expiries: list[int] = field(default_factory=list)
     spot: tuple = (0, 0, 0)
     rejected: dict = field(default_factory=dict)  # (uid, expiry) -> reason
+    # (uid, expiry) -> reason, logged after the key's ReportAccepted (aggregation refusals)
+    refused_at_aggregation: dict = field(default_factory=dict)
     address: str = ORACLE
     rpc: FakeRpc = field(default_factory=FakeRpc)
     batches: list = field(default_factory=list)
@@ -212,7 +214,7 @@ class FakeChain:
 
     def verdicts(self, receipt):
         reports, _ = self.batches[-1]
-        return [
+        out = [
             Verdict(
                 r.underlying,
                 r.expiry,
@@ -221,6 +223,11 @@ class FakeChain:
             )
             for r in reports
         ]
+        for r in reports:
+            reason = self.refused_at_aggregation.get((r.underlying, r.expiry))
+            if reason is not None and (r.underlying, r.expiry) not in self.rejected:
+                out.append(Verdict(r.underlying, r.expiry, False, reason))
+        return out
 
 
 class FakeSender:

@@ -128,6 +128,19 @@ def test_cycle__rejected_report__resent_after_a_heartbeat():
     assert len(chain.batches) == 2 and third.accepted == 2
 
 
+def test_cycle__surface_refused_at_aggregation__counted_rejected_baseline_unchanged():
+    # The oracle logs ReportAccepted, then ReportRejected "svi calendar arbitrage" for the
+    # same key when the smile passed its report checks but not the calendar test.
+    chain = FakeChain(
+        refused_at_aggregation={(ETH, EXPIRY): "svi calendar arbitrage"}, expiries=[EXPIRY]
+    )
+    p = pusher([(2_000.0, 0.6)], chain)
+    p.start()
+    first = p.cycle()
+    assert (first.accepted, first.rejected) == (1, 1)  # the spot accepted, the smile refused
+    assert EXPIRY not in p.feeds[0].last and EXPIRY in p.feeds[0].rejected
+
+
 def test_cycle__tx_not_mined__baseline_unchanged():
     chain = FakeChain(expiries=[EXPIRY])
     p = pusher([(2_000.0, 0.6)], chain, FakeSender(outcome="timeout"))
