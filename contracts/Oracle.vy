@@ -1025,7 +1025,14 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
     anchor: uint256 = self._anchor_smile(u, expiry, shape, max_age)
     if anchor == 0:
         return ""
-    cap: uint256 = self._feeds[u].vol_cap
+    # The band is vol_cap while the published smile is fresh, and widens by
+    # vol_cap per max_age it has been stale: a genuine move faster than the
+    # band (every report refused) stalls the smile only for as many windows as
+    # it needs bands, never for ever.
+    stale_for: uint256 = block.timestamp - (
+        (shape >> SHAPE_TIME_SHIFT) & TIME_MASK
+    )
+    cap: uint256 = self._feeds[u].vol_cap * max(stale_for // max_age, 1)
     for i: uint256 in range(5):
         # |vol - anchor vol| <= cap, compared as variances (no square root):
         # (anchor - cap)^2 <= variance <= (anchor + cap)^2, all WAD^2

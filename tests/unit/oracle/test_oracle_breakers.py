@@ -206,3 +206,23 @@ def test_vol_breaker__after_a_silence__bounded_by_the_last_smile(oracle, relay, 
     assert not oracle.is_fresh(ETH, expiries[0])
     assert relay.rejects(surface_report(expiries[0], vol=4 * WAD), pusher) == ("vol cap exceeded")
     assert relay.submit((surface_report(expiries[0], vol=99 * 10**16), pusher))[0] == 1
+
+
+def test_vol_breaker__move_faster_than_the_band__stalls_for_a_few_windows_not_for_ever(
+    oracle, relay, pusher, expiries
+):
+    """A genuine vol spike of 3.5 bands: every report is refused while the smile is fresh,
+    the smile goes stale, and the band widens by one vol_cap per max_age of staleness, so
+    the spike lands after four windows instead of freezing the expiry until governance
+    acts."""
+    relay.submit((surface_report(expiries[0]), pusher))
+    spike = 80 * 10**16 + 7 * VOL_CAP // 2
+    refused = 0
+    for _ in range(6):
+        boa.env.time_travel(seconds=MAX_AGE)
+        count, _ = relay.submit((surface_report(expiries[0], vol=spike), pusher))
+        if count:
+            break
+        refused += 1
+    assert refused == 3  # accepted once stale for 4 x max_age: band 4 x 20 points
+    assert abs(oracle.atm_vol(ETH, expiries[0]) - spike) < 10**9
