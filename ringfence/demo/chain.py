@@ -24,6 +24,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from ringfence.demo.book import Order, SeriesInfo
+from ringfence.deploy_config import RISK_KEYS
 from ringfence.spread import opening_cost
 
 WAD = 10**18
@@ -307,7 +308,9 @@ class Driver:
     def quote(self, orders: Sequence[Order], series: Sequence[SeriesInfo]) -> list[Any]:
         """Per order: (initial margin WAD, opening cost WAD) from MarginEngine.evaluate."""
         params = self.eth_call(self.c.registry.functions.risk_params(self.underlying))
-        spread_vol = params[6]
+        # by name: the tuple is in RiskParams field order (index 6 is the horizon, which
+        # this read took for spread_vol until the spread grew a delta part)
+        spread_vol = params[RISK_KEYS.index("spread_vol")]
         terms = {s.series_id: (to_wad(s.strike), s.expiry, s.is_call) for s in series}
         fns = []
         for order in orders:
