@@ -1005,6 +1005,16 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
 
     if observed_at >= expiry:
         return "expiry passed"
+    # The smile is read at ln(K / forward): a forward far from the spot would
+    # move every strike's vol past the vol breaker, which compares smiles at
+    # fixed log-moneyness. It must lie within the spot breaker's band of the
+    # published spot (the basis of a forward is far inside any sane band).
+    spot: uint256 = word & PRICE_MASK
+    if spot != 0:
+        gap: uint256 = max(report.price, spot) - min(report.price, spot)
+        # gap <= 1e30 and cap <= 1e4: both products < 1e35
+        if gap * BPS > self._feeds[u].spot_cap_bps * spot:
+            return "forward out of band"
     reason: String[32] = staticcall SURFACE_CHECKER.check(
         report.a, report.b, report.rho, report.m, report.sigma
     )

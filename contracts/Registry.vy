@@ -48,6 +48,10 @@ PAUSED_BIT: constant(uint256) = 1 << 255
 #      owners see a raised margin coming and have a day to add collateral, so
 #      no vault healthy before a change is liquidated because of it at once.
 RISK_PARAMS_DELAY: constant(uint256) = 86_400
+# @dev How long after `effective_at` a queued change may still be applied: a
+#      change left unapplied lapses, so no one can keep an announced change in
+#      reserve and spring it on vaults opened weeks later.
+RISK_PARAMS_WINDOW: constant(uint256) = 7 * 86_400
 
 # ================================================================== storage
 
@@ -146,12 +150,16 @@ def apply_risk_params(underlying: bytes32):
     @notice Make the queued change of `underlying`'s risk parameters take
             effect, once its delay has passed. Permissionless.
     @param underlying A configured underlying with a queued change.
-    @dev Reverts "registry: nothing queued" or "registry: change not due".
+    @dev Reverts "registry: nothing queued", "registry: change not due", or
+         "registry: change lapsed" more than 7 days after it was due.
     """
     index: uint256 = self._index[underlying]
     effective_at: uint256 = self._pending_at[index]
     assert index != 0 and effective_at != 0, "registry: nothing queued"
     assert block.timestamp >= effective_at, "registry: change not due"
+    assert (
+        block.timestamp <= effective_at + RISK_PARAMS_WINDOW
+    ), "registry: change lapsed"
     pricing: uint256 = self._pending_pricing[index]
     trading: uint256 = self._pending_trading[index]
     self._pricing[index] = pricing

@@ -4,8 +4,8 @@
   observation is ``heartbeat`` seconds old or older, or when nothing was pushed yet.
 - Surface (per expiry): the deviation is the largest absolute implied-vol difference, in
   vol points (0.01 = 1 vol point), between the new smile and the last pushed one over the
-  log-moneyness grid ``SURFACE_GRID`` (ATM and two points each side), each smile read at its
-  own time to expiry. Due at >= ``vol_deviation``, or on the same heartbeat rule. A changed
+  log-moneyness grid ``SURFACE_GRID`` (ATM, near wings and the breaker's far points),
+  each smile read at its own time to expiry. Due at >= ``vol_deviation``, or on the same heartbeat rule. A changed
   forward alone moves spot's trigger, not the surface's.
 """
 
@@ -17,7 +17,9 @@ import numpy as np
 
 from oracle.sources.base import SurfaceQuote
 
-SURFACE_GRID = np.array([-0.2, -0.1, 0.0, 0.1, 0.2])
+# ATM, the near wings and the oracle vol breaker's far points (contracts/Oracle.vy VOL_GRID):
+# a wing-only move is a push, or a stale wing could be traded against (docs/oracle.md §5a).
+SURFACE_GRID = np.array([-1.0, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5, 1.0])
 
 
 @dataclass(frozen=True)

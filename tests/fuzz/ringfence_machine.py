@@ -53,6 +53,7 @@ from ringfence.spread import spread_per_unit
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_AGE = 3_600
 PARAMS_DELAY = 86_400  # Registry.RISK_PARAMS_DELAY
+PARAMS_WINDOW = 7 * 86_400  # Registry.RISK_PARAMS_WINDOW: applied later, a change lapses
 LIQUIDATION_DEPOSIT = 0  # base units taken at open, paid to the liquidator (or settler)
 STRIKES = (1600, 1800, 2000, 2200, 2400)
 TENORS_DAYS = (7, 30)
@@ -1505,6 +1506,8 @@ class RingfenceMachine(RuleBasedStateMachine):
             expected.add("registry: nothing queued")
         elif self.now() < m.pending[1]:
             expected.add("registry: change not due")
+        elif self.now() > m.pending[1] + PARAMS_WINDOW:
+            expected.add("registry: change lapsed")
         with boa.env.prank(caller):
             attempt(expected, lambda: self.d.registry.apply_risk_params(ETH))
         if not expected:

@@ -226,3 +226,28 @@ def test_vol_breaker__move_faster_than_the_band__stalls_for_a_few_windows_not_fo
         refused += 1
     assert refused == 3  # accepted once stale for 4 x max_age: band 4 x 20 points
     assert abs(oracle.atm_vol(ETH, expiries[0]) - spike) < 10**9
+
+
+@pytest.mark.parametrize(
+    ("forward", "accepted"),
+    [
+        (ETH_SPOT * 12 // 10, True),  # the band's edge: +20 %
+        (ETH_SPOT * 12 // 10 + 1, False),
+        (ETH_SPOT * 8 // 10 - 1, False),
+        (ETH_SPOT * 20, False),  # the attack: same SVI, forward x 20
+    ],
+)
+def test_vol_breaker__forward_far_from_the_spot__rejected(
+    oracle, relay, pusher, expiries, forward, accepted
+):
+    """The smile is read at ln(K / F): the same SVI parameters with the forward x 20 moved
+    the vol at 3,000 from 78 % to 291 % (x e^1.5 with one signer below quorum: a healthy
+    vault liquidated in the block), unseen by breakers that compare smiles at fixed k."""
+    relay.submit((spot_report(ETH_SPOT), pusher), (surface_report(expiries[0]), pusher))
+    boa.env.time_travel(seconds=1)
+    report = surface_report(expiries[0], forward=forward)
+    if accepted:
+        assert relay.submit((report, pusher)) == (1, [])
+    else:
+        assert relay.rejects(report, pusher) == "forward out of band"
+        assert oracle.surface(ETH, expiries[0]).forward == ETH_SPOT

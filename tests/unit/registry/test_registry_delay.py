@@ -79,3 +79,17 @@ def test_cancel_risk_params__owner_only__drops_the_change(proto, trader):
 def test_apply_risk_params__unconfigured__reverts(proto):
     with boa.reverts("registry: nothing queued"):
         proto.registry.apply_risk_params(b"DOGE".ljust(32, b"\0"))
+
+
+def test_apply_risk_params__more_than_a_week_after_due__lapsed(proto, trader):
+    """A due change left unapplied cannot be sprung weeks later on vaults opened under the
+    live parameters (found by the attacker review: applied 16 days after it was due, it
+    liquidated a vault opened meanwhile in the same transaction)."""
+    _queue(proto)
+    boa.env.time_travel(seconds=DELAY + 7 * 86_400)
+    proto.registry.apply_risk_params(ETH)  # the last second of the window
+    _queue(proto, params_tuple(DEFAULT_PARAMS))
+    boa.env.time_travel(seconds=DELAY + 7 * 86_400 + 1)
+    with boa.env.prank(trader), boa.reverts("registry: change lapsed"):
+        proto.registry.apply_risk_params(ETH)
+    assert tuple(proto.registry.risk_params(ETH)) == TIGHT
