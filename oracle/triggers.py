@@ -5,8 +5,8 @@
 - Surface (per expiry): the deviation is the largest absolute implied-vol difference, in
   vol points (0.01 = 1 vol point), between the new smile and the last pushed one over the
   log-moneyness grid ``SURFACE_GRID`` (ATM, near wings and the breaker's far points),
-  each smile read at its own time to expiry. Due at >= ``vol_deviation``, or on the same heartbeat rule. A changed
-  forward alone moves spot's trigger, not the surface's.
+  each smile read at its own time to expiry. Due at >= ``vol_deviation``, or on the same
+  heartbeat rule. A changed forward alone moves spot's trigger, not the surface's.
 """
 
 from __future__ import annotations
