@@ -266,11 +266,22 @@ def submit(
     if len(touched_u) != 0:
         signers: DynArray[address, MAX_SIGNERS] = self._signers
         q: uint256 = self.quorum
+        # A smile refused for calendar arbitrage against a neighbour's old
+        # surface is tried once more after every other key of the batch has
+        # been aggregated: the order of a batch (a relayer's choice) cannot
+        # stall an expiry whose new smile fits its neighbours' new ones.
+        retry: DynArray[uint256, MAX_BATCH] = []
         for j: uint256 in range(len(touched_u), bound=MAX_BATCH):
             if touched_e[j] == 0:
                 self._aggregate_spot(touched_u[j], signers, q)
-            else:
-                self._aggregate_surface(touched_u[j], touched_e[j], signers, q)
+            elif not self._aggregate_surface(
+                touched_u[j], touched_e[j], signers, q, False
+            ):
+                retry.append(j)
+        for j: uint256 in retry:
+            self._aggregate_surface(
+                touched_u[j], touched_e[j], signers, q, True
+            )
     return accepted
 
 
@@ -1281,12 +1292,15 @@ def _aggregate_surface(
     expiry: uint256,
     signers: DynArray[address, MAX_SIGNERS],
     q: uint256,
-):
+    final: bool,
+) -> bool:
     """
     @dev Re-aggregate the surface of (`u`, `expiry`): among the fresh reports,
          the whole report whose ATM vol is the median (upper median for an
          even count) becomes the surface, so its five SVI parameters and its
-         forward stay one consistent, validated smile.
+         forward stay one consistent, validated smile. Returns False only
+         when the chosen smile fails the calendar test; it is then logged as
+         rejected if `final`, else left for the batch's retry.
     """
     max_age: uint256 = (self._spot[u] >> MAX_AGE_SHIFT) & MAX_AGE_MASK
     reps: DynArray[Packed, MAX_SIGNERS] = []
@@ -1316,7 +1330,7 @@ def _aggregate_surface(
 
     n: uint256 = len(keys)
     if n < q:
-        return
+        return True
     # Sorting (variance, index) keys sorts by ATM vol, ties by signer order.
     chosen_key: uint256 = self._sorted(keys)[n // 2]
     rep: Packed = reps[chosen_key & 255]
@@ -1328,13 +1342,14 @@ def _aggregate_surface(
     )
     if len(reason) != 0:
         # The surface stays as it was; the chosen report stays its signer's latest.
-        log IRingfenceOracle.ReportRejected(
-            signer=owners[chosen_key & 255],
-            underlying=u,
-            expiry=expiry,
-            reason=reason,
-        )
-        return
+        if final:
+            log IRingfenceOracle.ReportRejected(
+                signer=owners[chosen_key & 255],
+                underlying=u,
+                expiry=expiry,
+                reason=reason,
+            )
+        return False
     # Both times are of fresh reports (within max_age <= 86_400 < 2**17 of
     # now), so the offset lies in [2**17 - 86_400, 2**17 + 86_400] < 2**18.
     offset: uint256 = rep_at + SVI_OFFSET - observed_at
@@ -1355,6 +1370,7 @@ def _aggregate_surface(
         observed_at=observed_at,
         reports=n,
     )
+    return True
 
 
 @internal

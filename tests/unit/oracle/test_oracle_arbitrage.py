@@ -264,3 +264,37 @@ def test_calendar__quorum_two__median_smile_checked_and_signer_named(
     # upper median of two: the higher ATM vol, first's 100 % smile
     assert rejected[0].signer == first.address
     assert oracle.surface(ETH, near).observed_at == 0
+
+
+def test_calendar__batch_order__cannot_stall_a_rising_near_expiry(oracle, relay, pusher, expiries):
+    """Short-dated vol rises and the pusher lifts the far smile in the same batch, near
+    expiry first: the near smile failed against the far one's *old* surface and was
+    refused every cycle, until the near expiry went stale (attack review, a7). A smile
+    refused for calendar is now retried after the rest of the batch."""
+    near, far = expiries
+    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
+    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
+    boa.env.time_travel(seconds=10)
+    # 95 % over 30 days is more variance than 50 % over 90 days, less than 55 % over 90 days
+    accepted, reasons = relay.submit(
+        (surface_report(near, vol=95 * 10**16), pusher),
+        (surface_report(far, vol=55 * 10**16), pusher),
+    )
+    assert (accepted, reasons) == (2, [])
+    assert abs(oracle.atm_vol(ETH, near) - 95 * 10**16) < 10**9
+    assert abs(oracle.atm_vol(ETH, far) - 55 * 10**16) < 10**9
+
+
+def test_calendar__retry__still_refuses_a_smile_that_fits_no_neighbour(
+    oracle, relay, pusher, expiries
+):
+    near, far = expiries
+    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
+    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
+    boa.env.time_travel(seconds=10)
+    accepted, reasons = relay.submit(
+        (surface_report(near, vol=95 * 10**16), pusher),
+        (surface_report(far, vol=51 * 10**16), pusher),  # still below the new near smile
+    )
+    assert (accepted, reasons) == (2, ["svi calendar arbitrage"])
+    assert abs(oracle.atm_vol(ETH, near) - 80 * 10**16) < 10**9
