@@ -1019,8 +1019,11 @@ def _check(signer: address, report: IRingfenceOracle.Report) -> String[32]:
     # The smile is read at ln(K / forward): a forward far from the spot would
     # move every strike's vol past the vol breaker, which compares smiles at
     # fixed log-moneyness. It must lie within the spot breaker's band of the
-    # published spot (the basis of a forward is far inside any sane band).
-    spot: uint256 = word & PRICE_MASK
+    # signers' last spot median (the basis of a forward is far inside any sane
+    # band). The median, not the published spot: while the breaker ramps the
+    # published spot, true forwards must still be accepted or every smile
+    # would go stale in the very crash that needs them.
+    spot: uint256 = (self._breaker[u] >> MEDIAN_SHIFT) & PRICE_MASK
     if spot != 0:
         gap: uint256 = max(report.price, spot) - min(report.price, spot)
         # gap <= 1e30 and cap <= 1e4: both products < 1e35

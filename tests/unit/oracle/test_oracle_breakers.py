@@ -251,3 +251,19 @@ def test_vol_breaker__forward_far_from_the_spot__rejected(
     else:
         assert relay.rejects(report, pusher) == "forward out of band"
         assert oracle.surface(ETH, expiries[0]).forward == ETH_SPOT
+
+
+def test_vol_breaker__forward_follows_the_signers_median_while_the_spot_ramps(
+    oracle, relay, pusher, expiries
+):
+    """In a crash past the band the published spot lags; a smile with the true forward
+    must still be accepted (bounded by the signers' median), or the vol of every expiry
+    would go stale — unpriceable vaults — exactly while the ramp runs."""
+    relay.submit((spot_report(ETH_SPOT), pusher), (surface_report(expiries[0]), pusher))
+    boa.env.time_travel(seconds=1)
+    crash = ETH_SPOT // 2
+    relay.submit((spot_report(crash), pusher))
+    assert oracle.breaker_held(ETH) and oracle.price(ETH) == ETH_SPOT - BAND
+    boa.env.time_travel(seconds=1)
+    assert relay.submit((surface_report(expiries[0], forward=crash), pusher)) == (1, [])
+    assert oracle.surface(ETH, expiries[0]).forward == crash
