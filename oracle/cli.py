@@ -210,7 +210,8 @@ def _start(pusher: Any, cfg: Config) -> None:
     help="YAML configuration file (uses chain_id, rpc_urls and oracle).",
 )
 def show(config_path: str) -> None:
-    """Print the on-chain feeds as a table: value, age, signer count."""
+    """Print the on-chain feeds as a table: value, age, signer count; a held spot breaker
+    with the signers' median, and each fixed settlement price."""
     from rich.console import Console
     from rich.table import Table
 
@@ -231,10 +232,15 @@ def show(config_path: str) -> None:
             price, observed_at, _ = chain.view("spot", uid)
             age = str(now - observed_at) if observed_at else "-"
             fresh = bool(observed_at) and now - observed_at <= max_age
+            value = f"{price / WAD:,.4f}" if observed_at else "-"
+            _anchor, _since, held, median = chain.view("breaker", uid)
+            if held:
+                # the published spot lags the signers: say so next to it (docs/oracle.md §5)
+                value += f" (breaker held; signers' median {median / WAD:,.4f})"
             table.add_row(
                 name,
                 "spot",
-                f"{price / WAD:,.4f}" if observed_at else "-",
+                value,
                 age,
                 str(max_age),
                 str(chain.view("fresh_report_count", uid, 0)),
@@ -245,6 +251,9 @@ def show(config_path: str) -> None:
                 observed = s[7]
                 fresh = bool(observed) and now - observed <= max_age
                 vol = f"{chain.view('atm_vol', uid, expiry) / WAD:.2%} atm" if fresh else "-"
+                settled = chain.view("settlement_price", uid, expiry)
+                if settled:
+                    vol = f"settled at {settled / WAD:,.4f}"
                 table.add_row(
                     name,
                     str(expiry),

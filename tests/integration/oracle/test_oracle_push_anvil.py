@@ -89,6 +89,32 @@ def test_push__replay_file__values_land_on_chain(anvil, oracle_artifact, keeper_
     assert "70.00% atm" in shown.stdout
 
 
+def test_show__breaker_held_and_settlement__shown_beside_the_published_values(
+    anvil, oracle_artifact, keeper_keystore, tmp_path
+):
+    """A push beyond the breaker's band (50 %) lands clamped: `oracle show` says the breaker
+    holds and prints the signers' median next to the published spot, so the operator is
+    never shown a pushed price the oracle does not publish."""
+    deployed = deploy_oracle(anvil, oracle_artifact)
+    replay = replay_csv(tmp_path / "eth.csv", deployed.expiry, [(2_000, 0.60), (4_000, 0.60)])
+    config = write_config(
+        tmp_path, [anvil.url], deployed.address, oracle_artifact["abi_file"], keeper_keystore,
+        replay,
+    )  # fmt: skip
+    proc = run_pusher(config)
+    assert proc.returncode == 0, proc.stderr
+    assert deployed.contract.functions.price(ETH).call() == 3_000 * WAD  # 2,000 + 50 %
+    shown = subprocess.run(
+        [str(ORACLE_CLI), "show", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**pusher_env(), "COLUMNS": "200"},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "3,000.0000 (breaker held; signers' median 4,000.0000)" in shown.stdout
+
+
 @pytest.mark.parametrize(
     "problem,message",
     [
