@@ -242,18 +242,24 @@ def submit(
                 expiry=expiry,
                 reason=reason,
             )
-            continue
-
-        observed_at: uint256 = self._store(signer, report)
-        log IRingfenceOracle.ReportAccepted(
-            signer=signer,
-            underlying=report.underlying,
-            expiry=expiry,
-            price=report.price,
-            observed_at=observed_at,
-        )
-        # At most 64 reports per call, so the counter cannot overflow.
-        accepted = unsafe_add(accepted, 1)
+            # A surface report the signer already has stored (a relayer sent it
+            # alone first, where its smile was refused for calendar) still
+            # re-aggregates its key here: with this batch's neighbours it may fit.
+            if expiry == 0 or keccak256(reason) != keccak256(
+                "timestamp not newer"
+            ):
+                continue
+        else:
+            observed_at: uint256 = self._store(signer, report)
+            log IRingfenceOracle.ReportAccepted(
+                signer=signer,
+                underlying=report.underlying,
+                expiry=expiry,
+                price=report.price,
+                observed_at=observed_at,
+            )
+            # At most 64 reports per call, so the counter cannot overflow.
+            accepted = unsafe_add(accepted, 1)
 
         seen: bool = False
         for j: uint256 in range(len(touched_u), bound=MAX_BATCH):

@@ -298,3 +298,24 @@ def test_calendar__retry__still_refuses_a_smile_that_fits_no_neighbour(
     )
     assert (accepted, reasons) == (2, ["svi calendar arbitrage"])
     assert abs(oracle.atm_vol(ETH, near) - 80 * 10**16) < 10**9
+
+
+def test_calendar__lone_near_report_relayed_first__adopted_with_the_pusher_batch(
+    oracle, relay, pusher, expiries
+):
+    """The attack review's relay: the signer's new near smile sent alone first is refused
+    (the far smile is still the old one); the pusher's own copy in its batch is then a
+    duplicate, `timestamp not newer`, yet its key is re-aggregated with the batch's new
+    far smile, so the near expiry does not stall."""
+    near, far = expiries
+    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
+    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
+    boa.env.time_travel(seconds=10)
+    near_report = surface_report(near, vol=95 * 10**16)
+    assert relay.submit((near_report, pusher)) == (1, ["svi calendar arbitrage"])
+    accepted, reasons = relay.submit(
+        (near_report, pusher), (surface_report(far, vol=55 * 10**16), pusher)
+    )
+    assert (accepted, reasons) == (1, ["timestamp not newer"])
+    assert abs(oracle.atm_vol(ETH, near) - 95 * 10**16) < 10**9
+    assert abs(oracle.atm_vol(ETH, far) - 55 * 10**16) < 10**9
