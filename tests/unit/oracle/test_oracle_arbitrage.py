@@ -266,15 +266,20 @@ def test_calendar__quorum_two__median_smile_checked_and_signer_named(
     assert oracle.surface(ETH, near).observed_at == 0
 
 
+def _calendar_free_term_structure(relay, pusher, near, far):
+    """80 % over 30 days below 50 % over 90 days in total variance; then 10 s pass."""
+    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
+    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
+    boa.env.time_travel(seconds=10)
+
+
 def test_calendar__batch_order__cannot_stall_a_rising_near_expiry(oracle, relay, pusher, expiries):
     """Short-dated vol rises and the pusher lifts the far smile in the same batch, near
     expiry first: the near smile failed against the far one's *old* surface and was
     refused every cycle, until the near expiry went stale (attack review, a7). A smile
     refused for calendar is now retried after the rest of the batch."""
     near, far = expiries
-    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
-    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
-    boa.env.time_travel(seconds=10)
+    _calendar_free_term_structure(relay, pusher, near, far)
     # 95 % over 30 days is more variance than 50 % over 90 days, less than 55 % over 90 days
     accepted, reasons = relay.submit(
         (surface_report(near, vol=95 * 10**16), pusher),
@@ -289,9 +294,7 @@ def test_calendar__retry__still_refuses_a_smile_that_fits_no_neighbour(
     oracle, relay, pusher, expiries
 ):
     near, far = expiries
-    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
-    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
-    boa.env.time_travel(seconds=10)
+    _calendar_free_term_structure(relay, pusher, near, far)
     accepted, reasons = relay.submit(
         (surface_report(near, vol=95 * 10**16), pusher),
         (surface_report(far, vol=51 * 10**16), pusher),  # still below the new near smile
@@ -308,9 +311,7 @@ def test_calendar__lone_near_report_relayed_first__adopted_with_the_pusher_batch
     duplicate, `timestamp not newer`, yet its key is re-aggregated with the batch's new
     far smile, so the near expiry does not stall."""
     near, far = expiries
-    relay.submit((surface_report(near, vol=80 * 10**16), pusher))
-    relay.submit((surface_report(far, vol=50 * 10**16), pusher))
-    boa.env.time_travel(seconds=10)
+    _calendar_free_term_structure(relay, pusher, near, far)
     near_report = surface_report(near, vol=95 * 10**16)
     assert relay.submit((near_report, pusher)) == (1, ["svi calendar arbitrage"])
     accepted, reasons = relay.submit(
