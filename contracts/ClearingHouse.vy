@@ -331,20 +331,18 @@ def remove_collateral(position_id: uint256, amount: uint256):
     @dev Reverts when paused, not the owner, above the collateral, when the
          rest would be below IM, on a stale oracle or a held spot breaker.
     """
-    assert not staticcall REGISTRY.paused(), "clearing: paused"
     owner: address = self._owner_of(position_id)
     assert amount > 0, "clearing: zero amount"
     v: Loaded = self._load(position_id)
     assert amount <= v.collateral, "clearing: above collateral"
-    l: IRegistry.Listing = self._listing(v, constants.LISTING_PRICED)
+    l: IRegistry.Listing = self._listing(v, constants.LISTING_WITHDRAWAL)
+    assert not l.limits.paused, "clearing: paused"
     self._check_breaker(l.underlying)
     pr: IMarginEngine.Valuation = self._price(v, l)
     # amount <= collateral: cannot underflow
     rest: uint256 = unsafe_sub(v.collateral, amount)
-    equity: int256 = convert(rest * SCALE, int256) + payoff._pnl(
-        v.n, v.sizes, pr.marks, v.entries
-    )
-    assert equity >= convert(
+    v.collateral = rest
+    assert self._equity(v, pr) >= convert(
         pr.initial, int256
     ), "clearing: below initial margin"
     position_store._set_collateral(position_id, rest)
@@ -806,6 +804,16 @@ def _equity(v: Loaded, pr: IMarginEngine.Valuation) -> int256:
 
 
 @internal
+@view
+def _charge(margin_wad: uint256, rate: uint256) -> uint256:
+    """
+    @dev `rate` (WAD) of a margin (WAD), in base units rounded down: a
+         liquidation's reward or insurance fee, never more than it is.
+    """
+    return token_units._down(margin_wad * rate // constants.WAD, SCALE)
+
+
+@internal
 @pure
 def _book_legs(
     v: Loaded, l: IRegistry.Listing, closed: int256[constants.MAX_LEGS]
@@ -916,12 +924,8 @@ def _liquidate(position_id: uint256, liquidator: address) -> uint256:
             return fraction
     pnl: int256 = payoff._pnl(v.n, v.sizes, pr.marks, v.entries)
     position_store._delete(position_id, v.n)
-    reward: uint256 = token_units._down(
-        pr.maintenance * reward_rate // constants.WAD, SCALE
-    )
-    fee: uint256 = token_units._down(
-        pr.maintenance * fee_rate // constants.WAD, SCALE
-    )
+    reward: uint256 = self._charge(pr.maintenance, reward_rate)
+    fee: uint256 = self._charge(pr.maintenance, fee_rate)
     o: Outcome = self._wind_down(
         position_id, v, l, pnl, reward, fee, liquidator
     )
@@ -970,12 +974,8 @@ def _liquidate_partial(
         rest_sizes[i] = v.sizes[i] - closed[i]
     pnl: int256 = payoff._pnl(v.n, closed, pr.marks, v.entries)
     charged: uint256 = pr.maintenance * fraction // constants.WAD
-    reward: uint256 = token_units._down(
-        charged * l.params.liquidation_reward // constants.WAD, SCALE
-    )
-    fee: uint256 = token_units._down(
-        charged * l.params.insurance_fee // constants.WAD, SCALE
-    )
+    reward: uint256 = self._charge(charged, l.params.liquidation_reward)
+    fee: uint256 = self._charge(charged, l.params.insurance_fee)
     gain: uint256 = token_units._gain_down(pnl, SCALE)
     loss: uint256 = token_units._loss_up(pnl, SCALE)
     if v.collateral + gain < loss + reward + fee:

@@ -15,8 +15,6 @@
      breakers, quorum and median, governance bounds.
 """
 
-from snekmate.auth import ownable
-from snekmate.auth import ownable_2step
 from snekmate.utils import ecdsa
 from snekmate.utils import eip712_domain_separator as eip712
 
@@ -29,19 +27,9 @@ from .lib import svi
 implements: IOracle
 implements: IRingfenceOracle
 
-initializes: ownable
-initializes: ownable_2step[ownable := ownable]
 initializes: eip712
 
-# `renounce_ownership` is deliberately not exported: an ownerless oracle
-# could never rotate a compromised signer.
-exports: (
-    ownable_2step.owner,
-    ownable_2step.pending_owner,
-    ownable_2step.transfer_ownership,
-    ownable_2step.accept_ownership,
-    eip712.eip712Domain,
-)
+exports: eip712.eip712Domain
 
 # ================================================================ constants
 
@@ -51,15 +39,6 @@ MAX_EXPIRIES: constant(uint256) = 16
 MAX_BATCH: constant(uint256) = 64
 
 BPS: constant(uint256) = 10_000
-
-# Governance bounds, enforced in code.
-MIN_MAX_AGE: constant(uint256) = 60  # seconds
-MAX_MAX_AGE: constant(uint256) = 86_400  # seconds
-MIN_SPOT_CAP_BPS: constant(uint256) = 1
-MAX_SPOT_CAP_BPS: constant(uint256) = 10_000
-MIN_VOL_CAP: constant(uint256) = 10**15  # 0.1 vol point
-MAX_VOL_CAP: constant(uint256) = 5 * 10**18  # 500 vol points
-MAX_EXPIRY_HORIZON: constant(uint256) = 10 * constants.YEAR
 
 # Report sanity bounds.
 MAX_PRICE: constant(uint256) = 10**30  # WAD: 1e12 quote per unit
@@ -82,7 +61,7 @@ REPORT_TYPEHASH: constant(bytes32) = keccak256(
 #   times            [1, 2**40)  ("timestamp out of range" beyond)
 #   svi time offset  svi_observed_at - observed_at + 2**17, in
 #                    [2**17 - 86_400, 2**17 + 86_400] (both fresh) < 2**18
-#   max_age          [60, 86_400] (_check_params)     < 2**20
+#   max_age          [60, 86_400] (OracleGovernor)    < 2**20
 #   round id         one per aggregation              < 2**64
 # Params word (a signer report's and a surface's first slot):
 #   price/forward @0 (100) | a + MAX_ABS_A @100 (71) | rho + WAD @171 (61)
@@ -138,6 +117,8 @@ GRID_TIME_SHIFT: constant(uint256) = 200
 
 # Validates every surface report's smile (stateless; see SurfaceChecker.vy).
 SURFACE_CHECKER: public(immutable(ISurfaceChecker))
+# Writes signers, quorum, feeds and expiries (OracleGovernor.vy); bound once.
+GOVERNOR: public(immutable(address))
 
 # ================================================================== storage
 
@@ -182,21 +163,21 @@ _reports: HashMap[address, HashMap[bytes32, HashMap[uint256, Packed]]]
 
 
 @deploy
-def __init__(surface_checker: ISurfaceChecker):
+def __init__(surface_checker: ISurfaceChecker, governor: address):
     """
-    @notice The deployer becomes governance (two-step transferable owner).
-            Quorum starts at 1; there are no signers and no feeds yet.
-            EIP-712 domain: name "Ringfence Oracle", version "1", this chain
-            and this contract.
+    @notice Quorum starts at 1; there are no signers and no feeds yet: the
+            governor (OracleGovernor.vy) adds them. EIP-712 domain: name
+            "Ringfence Oracle", version "1", this chain and this contract.
     @param surface_checker The stateless validator of surface smiles.
+    @param governor The only account that may change signers, quorum, feeds
+           and expiries; it checks every bound before it writes.
     """
     assert surface_checker.address != empty(address), "oracle: zero checker"
+    assert governor != empty(address), "oracle: zero governor"
     SURFACE_CHECKER = surface_checker
-    ownable.__init__()
-    ownable_2step.__init__()
+    GOVERNOR = governor
     eip712.__init__("Ringfence Oracle", "1")
     self.quorum = 1
-    log IRingfenceOracle.QuorumSet(quorum=1)
 
 
 # =============================================================== submission
@@ -617,186 +598,67 @@ def report_digest(report: IRingfenceOracle.Report) -> bytes32:
     return self._digest(report)
 
 
-# =============================================================== governance
+# ================================================= governor's write path
 
 
 @external
-def add_signer(signer: address):
+def set_signers(signers: DynArray[address, MAX_SIGNERS], quorum: uint256):
     """
-    @notice Register `signer` (at most 16). Governance only.
-    @param signer The signer's address; not empty and not yet registered.
+    @notice Replace the signer set and the quorum. The governor only; it
+            checks the set (distinct, non-zero) and 1 <= quorum <= its size.
+    @param signers The registered signers after the change, in order.
+    @param quorum Minimum number of distinct fresh signers behind a value.
     """
-    ownable._check_owner()
-    assert signer != empty(address), "oracle: zero signer"
-    assert not self.is_signer[signer], "oracle: signer exists"
-    assert len(self._signers) < MAX_SIGNERS, "oracle: too many signers"
-    self._signers.append(signer)
-    self.is_signer[signer] = True
-    log IRingfenceOracle.SignerAdded(signer=signer)
-
-
-@external
-def remove_signer(signer: address):
-    """
-    @notice Deregister `signer`; its reports stop counting from the next
-            aggregation. Governance only.
-    @param signer A registered signer.
-    @dev Reverts "oracle: quorum above signers" when fewer signers than the
-         quorum would remain: lower the quorum (or add a signer) first.
-    """
-    ownable._check_owner()
-    assert self.is_signer[signer], "oracle: not a signer"
-    assert len(self._signers) > self.quorum, "oracle: quorum above signers"
-    kept: DynArray[address, MAX_SIGNERS] = []
+    assert msg.sender == GOVERNOR, "oracle: governor only"
     for s: address in self._signers:
-        if s != signer:
-            kept.append(s)
-    self._signers = kept
-    self.is_signer[signer] = False
-    log IRingfenceOracle.SignerRemoved(signer=signer)
+        self.is_signer[s] = False
+    for s: address in signers:
+        self.is_signer[s] = True
+    self._signers = signers
+    self.quorum = quorum
 
 
 @external
-def set_quorum(new_quorum: uint256):
+def set_feed(underlying: bytes32, config: IRingfenceOracle.FeedConfig):
     """
-    @notice Minimum number of distinct fresh signers behind a value, in
-            [1, signer count]. Governance only.
-    @param new_quorum Number of distinct signers, in [1, signer count].
+    @notice Add a feed or change its parameters. The governor only; it checks
+            the id and every bound (OracleGovernor.vy).
+    @param underlying Feed id (ASCII symbol right-padded with zeros).
+    @param config The feed's parameters, listed set.
     """
-    ownable._check_owner()
-    assert new_quorum >= 1 and new_quorum <= len(
-        self._signers
-    ), "oracle: quorum out of range"
-    self.quorum = new_quorum
-    log IRingfenceOracle.QuorumSet(quorum=new_quorum)
-
-
-@external
-def add_feed(
-    underlying: bytes32,
-    max_age: uint256,
-    spot_cap_bps: uint256,
-    vol_cap: uint256,
-    description: String[64],
-):
-    """
-    @notice List a new underlying (at most 32). Governance only.
-    @param underlying Feed id: ASCII symbol right-padded with zeros.
-    @param max_age Seconds, in [60, 86_400]; age == max_age is fresh.
-    @param spot_cap_bps Max spot move per report vs the current fresh value,
-           basis points, in [1, 10_000].
-    @param vol_cap Max ATM-vol move per report vs the current fresh surface,
-           WAD vol points (1e16 = 1 vol point), in [1e15, 5e18].
-    @param description Human-readable label, also served by the Chainlink adapter.
-    """
-    ownable._check_owner()
-    assert underlying != empty(bytes32), "oracle: zero feed id"
-    assert not self._feeds[underlying].listed, "oracle: feed exists"
-    assert len(self._feed_ids) < MAX_FEEDS, "oracle: too many feeds"
-    self._check_params(max_age, spot_cap_bps, vol_cap)
-    self._feeds[underlying] = IRingfenceOracle.FeedConfig(
-        listed=True,
-        max_age=max_age,
-        spot_cap_bps=spot_cap_bps,
-        vol_cap=vol_cap,
-        description=description,
-    )
-    self._feed_ids.append(underlying)
-    self._set_word_max_age(underlying, max_age)
-    log IRingfenceOracle.FeedAdded(
-        underlying=underlying, description=description
-    )
-    log IRingfenceOracle.FeedParamsSet(
-        underlying=underlying,
-        max_age=max_age,
-        spot_cap_bps=spot_cap_bps,
-        vol_cap=vol_cap,
+    assert msg.sender == GOVERNOR, "oracle: governor only"
+    if not self._feeds[underlying].listed:
+        self._feed_ids.append(underlying)
+    self._feeds[underlying] = config
+    word: uint256 = self._spot[underlying]
+    self._spot[underlying] = (word & ~(MAX_AGE_MASK << MAX_AGE_SHIFT)) | (
+        config.max_age << MAX_AGE_SHIFT
     )
 
 
 @external
-def set_feed_params(
-    underlying: bytes32,
-    max_age: uint256,
-    spot_cap_bps: uint256,
-    vol_cap: uint256,
-):
+def set_expiry(underlying: bytes32, expiry: uint256, listed: bool):
     """
-    @notice Change a feed's max_age (s), spot cap (bps) and vol cap (WAD vol
-            points), within the bounds of `add_feed`. Governance only.
+    @notice List or delist `expiry` of a feed. The governor only; it checks
+            the expiry (future, horizon, count; delisting only once settled).
     @param underlying A listed feed id.
-    @param max_age Seconds, in [60, 86_400]; age == max_age is fresh.
-    @param spot_cap_bps Max spot move per report vs the current fresh value,
-           basis points, in [1, 10_000].
-    @param vol_cap Max ATM-vol move per report vs the current fresh surface,
-           WAD vol points (1e16 = 1 vol point), in [1e15, 5e18].
+    @param expiry Unix seconds.
+    @param listed True to list (not yet listed), False to delist (listed).
     """
-    ownable._check_owner()
-    assert self._feeds[underlying].listed, "oracle: unknown feed"
-    self._check_params(max_age, spot_cap_bps, vol_cap)
-    self._feeds[underlying].max_age = max_age
-    self._feeds[underlying].spot_cap_bps = spot_cap_bps
-    self._feeds[underlying].vol_cap = vol_cap
-    self._set_word_max_age(underlying, max_age)
-    log IRingfenceOracle.FeedParamsSet(
-        underlying=underlying,
-        max_age=max_age,
-        spot_cap_bps=spot_cap_bps,
-        vol_cap=vol_cap,
-    )
-
-
-@external
-def list_expiry(underlying: bytes32, expiry: uint256):
-    """
-    @notice List `expiry` (unix s, in the future and at most 10 years out)
-            for surfaces and settlement; at most 16 per feed. Governance only.
-    @param underlying A listed feed id.
-    @param expiry Unix seconds, in (now, now + 10 years]; not already listed.
-    """
-    ownable._check_owner()
-    assert self._feeds[underlying].listed, "oracle: unknown feed"
-    assert expiry > block.timestamp, "oracle: expiry in the past"
-    assert (
-        expiry <= block.timestamp + MAX_EXPIRY_HORIZON
-    ), "oracle: expiry too far"
+    assert msg.sender == GOVERNOR, "oracle: governor only"
     shape: uint256 = self._surface[underlying][expiry].shape
-    assert shape & LISTED_BIT == 0, "oracle: expiry listed"
-    assert (
-        len(self._expiries[underlying]) < MAX_EXPIRIES
-    ), "oracle: too many expiries"
-    self._expiries[underlying].append(expiry)
-    self._surface[underlying][expiry].shape = shape | LISTED_BIT
+    if listed:
+        self._expiries[underlying].append(expiry)
+        shape |= LISTED_BIT
+    else:
+        kept: DynArray[uint256, MAX_EXPIRIES] = []
+        for e: uint256 in self._expiries[underlying]:
+            if e != expiry:
+                kept.append(e)
+        self._expiries[underlying] = kept
+        shape &= LISTED_BIT - 1
+    self._surface[underlying][expiry].shape = shape
     self._next_settlement[underlying] = self._earliest_unsettled(underlying)
-    log IRingfenceOracle.ExpiryListed(underlying=underlying, expiry=expiry)
-
-
-@external
-def delist_expiry(underlying: bytes32, expiry: uint256):
-    """
-    @notice Delist a settled `expiry`, freeing its slot: no more surface
-            reports and `vol` reverts; its settlement price stays. Only once
-            the price is fixed, so that no live vault is frozen: before it, a
-            vault on the expiry needs its vol (marks, margin) or its
-            settlement price. To stop new positions on an expiry, set its
-            series' caps to 0 in the registry. Governance only.
-    @param underlying Feed id.
-    @param expiry A listed expiry, unix seconds, with its settlement price fixed.
-    """
-    ownable._check_owner()
-    shape: uint256 = self._surface[underlying][expiry].shape
-    assert shape & LISTED_BIT != 0, "oracle: expiry not listed"
-    assert (
-        self._settlement[underlying][expiry] != 0
-    ), "oracle: expiry not settled"
-    kept: DynArray[uint256, MAX_EXPIRIES] = []
-    for e: uint256 in self._expiries[underlying]:
-        if e != expiry:
-            kept.append(e)
-    self._expiries[underlying] = kept
-    self._surface[underlying][expiry].shape = shape & (LISTED_BIT - 1)
-    self._next_settlement[underlying] = self._earliest_unsettled(underlying)
-    log IRingfenceOracle.ExpiryDelisted(underlying=underlying, expiry=expiry)
 
 
 # ======================================================= internal functions
@@ -825,17 +687,6 @@ def _fresh_surface_time(shape: uint256, max_age: uint256) -> uint256:
     assert observed_at != 0, "oracle: no surface"
     assert block.timestamp - observed_at <= max_age, "oracle: stale vol"
     return observed_at
-
-
-@internal
-def _set_word_max_age(underlying: bytes32, max_age: uint256):
-    """
-    @dev Copy `max_age` (checked <= 86_400 < 2**20) into the feed's spot word.
-    """
-    word: uint256 = self._spot[underlying]
-    self._spot[underlying] = (word & ~(MAX_AGE_MASK << MAX_AGE_SHIFT)) | (
-        max_age << MAX_AGE_SHIFT
-    )
 
 
 @internal
@@ -910,20 +761,6 @@ def _unpack_shape(word: uint256) -> (int256, int256, int256):
     m: int256 = convert((word >> M_SHIFT) & M_MASK, int256) - M_BIAS
     sigma: int256 = convert((word >> SIGMA_SHIFT) & SIGMA_MASK, int256)
     return b, m, sigma
-
-
-@internal
-@pure
-def _check_params(max_age: uint256, spot_cap_bps: uint256, vol_cap: uint256):
-    assert (
-        max_age >= MIN_MAX_AGE and max_age <= MAX_MAX_AGE
-    ), "oracle: max_age out of range"
-    assert (
-        spot_cap_bps >= MIN_SPOT_CAP_BPS and spot_cap_bps <= MAX_SPOT_CAP_BPS
-    ), "oracle: spot cap out of range"
-    assert (
-        vol_cap >= MIN_VOL_CAP and vol_cap <= MAX_VOL_CAP
-    ), "oracle: vol cap out of range"
 
 
 @internal

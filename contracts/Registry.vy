@@ -311,7 +311,8 @@ def listing(
            `LISTING_TRADED`: also the trading parameters (liquidation
            penalties, spread, minimum size: closing, liquidating);
            `LISTING_OPENING`: also the limits (caps, pause flag, utilisation
-           limit) that only an opening checks.
+           limit) that only an opening checks; `LISTING_WITHDRAWAL`: the
+           pricing parameters and the pause flag (removing collateral).
     @return IRegistry.Listing Underlying of the first leg, each leg's
             underlying index (0: unlisted) and terms, and what `detail`
             asks for (zero otherwise).
@@ -329,10 +330,10 @@ def listing(
         out.underlying = self._underlying[index]
         if detail != constants.LISTING_TERMS:
             trading: uint256 = 0
-            if detail >= constants.LISTING_TRADED:
+            if detail == constants.LISTING_TRADED or opening:
                 trading = self._trading[index]
             out.params = risk._unpack(self._pricing[index], trading)
-    if opening:
+    if opening or detail == constants.LISTING_WITHDRAWAL:
         config: uint256 = self._config
         out.limits.paused = config & PAUSED_BIT != 0
         out.limits.max_utilisation = config & (PAUSED_BIT - 1)

@@ -10,9 +10,10 @@ JSON-RPC request per few hundred ``open_position`` transactions.
 - :func:`compiled` — every contract compiled with vyper's Python API, cached on disk by a
   hash of ``contracts/`` so a second run skips the 15 s compile;
 - :func:`deploy` — the ``deploy/local.yaml`` deployment in the protocol's deploy order
-  (token, ``SurfaceChecker``, ``Oracle(checker)``, ``MarginEngine``, ``Registry``,
-  ``ClearingHouse``, ``ClearingHouseView``, ``LiquidityPool``, ``set_pool``, risk
-  parameters, series), recorded in the same JSON format as ``ringfence.deployer``
+  (token, ``SurfaceChecker``, ``OracleGovernor``, ``Oracle(checker, governor)``,
+  ``MarginEngine``, ``Registry``, ``ClearingHouse``, ``ClearingHouseView``,
+  ``LiquidityPool``, ``set_pool``, risk parameters, series), recorded in the same JSON
+  format as ``ringfence.deployer``
   (``contracts.<name>.address/block/abi``, ``chain_id``, …);
 - :func:`open_vaults` — real positions, batch-sent; :func:`transact` — one call as any
   unlocked account;
@@ -253,20 +254,22 @@ def deploy(node: Anvil, params: Path | None = None) -> Devnet:
     t = config.token
     token = create("MockToken", t.mock_name, t.mock_symbol, t.decimals)
     checker = create("SurfaceChecker")
-    oracle = create("Oracle", checker.address)
+    governor = create("OracleGovernor")
+    oracle = create("Oracle", checker.address, governor.address)
+    _call(w3, governor, "bind", deployer, oracle.address)
     for signer in config.signers:
-        _call(w3, oracle, "add_signer", deployer, who(signer))
+        _call(w3, governor, "add_signer", deployer, who(signer))
     if config.quorum != 1:
-        _call(w3, oracle, "set_quorum", deployer, config.quorum)
+        _call(w3, governor, "set_quorum", deployer, config.quorum)
     expiries: dict[str, list[int]] = {}
     for feed in config.feeds:
         _call(
-            w3, oracle, "add_feed", deployer, feed.underlying, feed.max_age,
+            w3, governor, "add_feed", deployer, feed.underlying, feed.max_age,
             feed.spot_cap_bps, feed.vol_cap, feed.description,
         )  # fmt: skip
         resolved = sorted({resolve_expiry(e, now, "expiries") for e in feed.expiries})
         for expiry in resolved:
-            _call(w3, oracle, "list_expiry", deployer, feed.underlying, expiry)
+            _call(w3, governor, "list_expiry", deployer, feed.underlying, expiry)
         expiries[feed.symbol] = resolved
     engine = create("MarginEngine", oracle.address)
     registry = create("Registry", who(config.guardian), config.max_utilisation)

@@ -52,22 +52,22 @@ RISK_LIMITS: dict[str, tuple[int, int]] = {  # contracts/lib/risk_params.vy `_ch
     "min_size": (10**12, 10**20),
 }
 RISK_PRECISION = 10**12  # risk_params stores parts per million: WAD fields are multiples
-FEED_LIMITS: dict[str, tuple[int, int]] = {  # Oracle `_check_params`
+FEED_LIMITS: dict[str, tuple[int, int]] = {  # OracleGovernor `_check_params`
     "max_age": (60, 86_400),  # seconds
     "spot_cap_bps": (1, 10_000),
     "vol_cap": (10**15, 5 * 10**18),
 }
-MAX_SIGNERS = 16  # Oracle.add_signer
-MAX_FEEDS = 32  # Oracle.add_feed
-MAX_EXPIRIES = 16  # Oracle.list_expiry, per feed
-MAX_EXPIRY_HORIZON = 10 * 31_536_000  # Oracle.list_expiry: at most 10 years out
+MAX_SIGNERS = 16  # OracleGovernor.add_signer
+MAX_FEEDS = 32  # OracleGovernor.add_feed
+MAX_EXPIRIES = 16  # OracleGovernor.list_expiry, per feed
+MAX_EXPIRY_HORIZON = 10 * 31_536_000  # OracleGovernor.list_expiry: at most 10 years out
 MAX_PRICE = 10**30  # Oracle reports and Registry.list_series strikes, WAD
 MAX_ATM_VOL = 10 * 10**18  # Oracle surface reports: 1000 %
 MAX_EXPIRY = 2**64 - 1  # series_terms.MAX_EXPIRY
 MAX_UTILISATION = 20 * 10**18  # Registry: max_utilisation in (0, 20e18]
 MAX_DEPOSIT = 2**93 - 1  # ClearingHouse: liquidation_deposit (position_store.MAX_COLLATERAL)
 MAX_MINT = 10**30  # MockToken.mint, base units
-MAX_DESCRIPTION = 64  # Oracle feed / ChainlinkAdapter description, String[64] (bytes)
+MAX_DESCRIPTION = 64  # OracleGovernor feed / ChainlinkAdapter description, String[64] (bytes)
 MAX_NAME = 25  # LiquidityPool and MockToken name, String[25] (bytes)
 MAX_SYMBOL = 5  # LiquidityPool and MockToken symbol, String[5] (bytes)
 

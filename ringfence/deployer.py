@@ -3,8 +3,9 @@
 Order (each step needs the previous one's address):
 
 1. quote token — an existing ERC-20 (``token.address``) or, on local networks, ``MockToken``;
-2. ``SurfaceChecker`` and ``Oracle(checker)`` — signers, quorum, feeds and their listed
-   expiries;
+2. ``SurfaceChecker``, ``OracleGovernor``, ``Oracle(checker, governor)`` and
+   ``OracleGovernor.bind(oracle)`` — then, through the governor, signers, quorum, feeds and
+   their listed expiries;
 3. ``MarginEngine(oracle)``;
 4. ``Registry(guardian, max_utilisation)`` — risk parameters per underlying;
 5. ``ClearingHouse(token, engine, registry, liquidation_deposit)`` and
@@ -49,6 +50,7 @@ DEPLOYMENTS = records.DEPLOYMENTS
 SOURCES = {
     "MockToken": "contracts/mocks/MockToken.vy",
     "SurfaceChecker": "contracts/SurfaceChecker.vy",
+    "OracleGovernor": "contracts/OracleGovernor.vy",
     "Oracle": "contracts/Oracle.vy",
     "MarginEngine": "contracts/MarginEngine.vy",
     "Registry": "contracts/Registry.vy",
@@ -97,12 +99,15 @@ class Plan:
                 f"deploy MockToken({c.token.mock_name!r}, {c.token.mock_symbol!r}, "
                 f"{c.token.decimals})"
             )
-        out.append("deploy SurfaceChecker(), Oracle(checker)")
-        out.append(f"Oracle: signers {', '.join(self.signers)}; quorum {c.quorum}")
+        out.append(
+            "deploy SurfaceChecker(), OracleGovernor(), Oracle(checker, governor); governor.bind"
+        )
+        out.append(f"OracleGovernor: signers {', '.join(self.signers)}; quorum {c.quorum}")
         for feed in c.feeds:
             listed = ", ".join(_iso(e) for e in self.expiries[feed.symbol])
             out.append(
-                f"Oracle.add_feed {feed.symbol} ({feed.description!r}): max_age {feed.max_age} s, "
+                f"OracleGovernor.add_feed {feed.symbol} ({feed.description!r}): "
+                f"max_age {feed.max_age} s, "
                 f"spot_cap_bps {feed.spot_cap_bps}, vol_cap {human(feed.vol_cap)}; "
                 f"expiries {listed or 'none'}"
             )
@@ -347,19 +352,22 @@ def deploy(
         token_address = token.address
         log(f"MockToken ({config.token.decimals} decimals): {token_address}")
 
-    # 2. oracle (over its stateless surface checker)
+    # 2. oracle (over its stateless surface checker), configured through its governor
     checker = deployer.deploy(project.SurfaceChecker)
     record.record("SurfaceChecker", checker, project.SurfaceChecker)
-    oracle = deployer.deploy(project.Oracle, checker.address)
+    governor = deployer.deploy(project.OracleGovernor)
+    record.record("OracleGovernor", governor, project.OracleGovernor)
+    oracle = deployer.deploy(project.Oracle, checker.address, governor.address)
     record.record("Oracle", oracle, project.Oracle)
-    log(f"Oracle: {oracle.address}")
+    governor.bind(oracle.address, sender=deployer)
+    log(f"Oracle: {oracle.address} (governor {governor.address})")
     for signer in the_plan.signers:
-        oracle.add_signer(signer, sender=deployer)
+        governor.add_signer(signer, sender=deployer)
     if config.quorum != 1:
-        oracle.set_quorum(config.quorum, sender=deployer)
+        governor.set_quorum(config.quorum, sender=deployer)
     expiries = the_plan.expiries
     for feed in config.feeds:
-        oracle.add_feed(
+        governor.add_feed(
             feed.underlying,
             feed.max_age,
             feed.spot_cap_bps,
@@ -368,7 +376,7 @@ def deploy(
             sender=deployer,
         )
         for expiry in expiries[feed.symbol]:
-            oracle.list_expiry(feed.underlying, expiry, sender=deployer)
+            governor.list_expiry(feed.underlying, expiry, sender=deployer)
 
     # 3-5. margin engine, registry, clearing house and its view
     engine = deployer.deploy(project.MarginEngine, oracle.address)

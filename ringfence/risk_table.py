@@ -96,9 +96,25 @@ def real_oracle_deployer():
     return _partial("Oracle.vy")
 
 
+def oracle_governor_deployer():
+    return _partial("OracleGovernor.vy")
+
+
 def deploy_real_oracle():
-    """``Oracle.vy`` over a fresh ``SurfaceChecker`` (the caller becomes its governance)."""
-    return real_oracle_deployer().deploy(surface_checker_deployer().deploy().address)
+    """``Oracle.vy`` over a fresh ``SurfaceChecker``, with its bound ``OracleGovernor`` (the
+    caller owns the governor, so it configures signers, feeds and expiries through it).
+    Returns ``(oracle, governor)``."""
+    governor = oracle_governor_deployer().deploy()
+    oracle = real_oracle_deployer().deploy(
+        surface_checker_deployer().deploy().address, governor.address
+    )
+    governor.bind(oracle.address)
+    return oracle, governor
+
+
+def oracle_governor(oracle):
+    """The ``OracleGovernor`` of a deployed real oracle (its ``GOVERNOR``)."""
+    return oracle_governor_deployer().at(oracle.GOVERNOR())
 
 
 @dataclass

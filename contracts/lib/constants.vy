@@ -30,9 +30,11 @@ MAX_UNDERLYINGS: constant(uint256) = 255
 # ========================================================== registry listing
 
 # @dev How much `Registry.listing` reads: terms only (settlement); the pricing
-#      parameters (health, removing collateral); also the trading parameters
-#      (closing, liquidating); or everything an opening checks.
+#      parameters (health); also the trading parameters (closing,
+#      liquidating); everything an opening checks; or the pricing parameters
+#      and the pause flag (removing collateral).
 LISTING_TERMS: constant(uint256) = 0
 LISTING_PRICED: constant(uint256) = 1
 LISTING_TRADED: constant(uint256) = 2
 LISTING_OPENING: constant(uint256) = 3
+LISTING_WITHDRAWAL: constant(uint256) = 4

@@ -112,10 +112,10 @@ def deploy_protocol_real_oracle(
     signer = Account.from_key(keccak(text="ringfence-bench-real-oracle-signer"))
 
     def make_oracle(expiry: int):
-        oracle = deploy_real_oracle()
-        oracle.add_signer(signer.address)
-        oracle.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH / USD")
-        oracle.list_expiry(ETH, expiry)
+        oracle, governor = deploy_real_oracle()
+        governor.add_signer(signer.address)
+        governor.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH / USD")
+        governor.list_expiry(ETH, expiry)
         return oracle
 
     proto = deploy_core(make_oracle, decimals, days, max_utilisation, params)

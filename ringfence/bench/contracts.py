@@ -20,6 +20,7 @@ DEPLOYABLES = (
     "MarginEngine",
     "LiquidityPool",
     "Oracle",
+    "OracleGovernor",
     "SurfaceChecker",
     "ChainlinkAdapter",
 )

@@ -97,16 +97,16 @@ def run() -> dict:
         relayer = boa.env.generate_address("relayer")
         signer = Account.from_key(keccak(text="ringfence-bench-oracle-signer"))
         with boa.env.prank(governance):
-            oracle = deploy_real_oracle()
-            oracle.add_signer(signer.address)
+            oracle, governor = deploy_real_oracle()
+            governor.add_signer(signer.address)
             expiries: dict[str, list[int]] = {}
             for symbol, _ in FEEDS:
                 u = underlying_id(symbol)
-                oracle.add_feed(u, 3_600, 2_000, 2 * 10**17, f"{symbol} / USD")
+                governor.add_feed(u, 3_600, 2_000, 2 * 10**17, f"{symbol} / USD")
                 now = boa.env.evm.patch.timestamp
                 expiries[symbol] = [now + days * DAY for days in EXPIRY_DAYS]
                 for expiry in expiries[symbol]:
-                    oracle.list_expiry(u, expiry)
+                    governor.list_expiry(u, expiry)
         chain_id = boa.env.evm.patch.chain_id
         selector = function_signature_to_4byte_selector(SUBMIT_SIGNATURE)
 

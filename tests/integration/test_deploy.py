@@ -42,6 +42,7 @@ def test_deploy__local__every_contract_has_code_and_block(chain, deployed):
     expected = {
         "MockToken",
         "SurfaceChecker",
+        "OracleGovernor",
         "Oracle",
         "MarginEngine",
         "Registry",
@@ -73,6 +74,9 @@ def test_deploy__local__contracts_wired_together(project, deployed, config):
     assert view.CLEARING_HOUSE() == addresses["ClearingHouse"] == pool.CLEARING_HOUSE()
     assert engine.ORACLE() == addresses["Oracle"] == clearing.ORACLE()
     assert oracle.SURFACE_CHECKER() == addresses["SurfaceChecker"]
+    governor = project.OracleGovernor.at(addresses["OracleGovernor"])
+    assert oracle.GOVERNOR() == addresses["OracleGovernor"] and governor.oracle() == oracle.address
+    assert governor.owner() == record["deployer"]
     assert oracle.is_signer(record["roles"]["oracle_signer"])
     assert registry.guardian() == record["roles"]["guardian"]
     assert registry.owner() == record["deployer"]
@@ -216,7 +220,7 @@ def test_cli__record_per_chain__archived_not_overwritten_and_show_checks_the_cha
     assert first.returncode == 0, first.stdout + first.stderr
     path = records_dir / "local-31337.json"
     one = json.loads(path.read_text())
-    assert one["complete"] is True and one["chain_id"] == 31337 and len(one["contracts"]) == 9
+    assert one["complete"] is True and one["chain_id"] == 31337 and len(one["contracts"]) == 10
 
     second = ape_deploy(
         "contracts", "--account", "TEST::0", "--deployments", str(records_dir), node=node
@@ -255,7 +259,7 @@ def test_cli__show_on_a_fresh_chain_with_the_same_id__refused(node, tmp_path):
         fresh.stop()
     assert refused.returncode != 0
     lines = error_lines(refused)
-    assert len(lines) == 1 and "none of its 9 contracts has code on this node" in lines[0]
+    assert len(lines) == 1 and "none of its 10 contracts has code on this node" in lines[0]
 
 
 def test_cli__interrupted_mid_deploy__record_of_what_exists_marked_incomplete(node, tmp_path):

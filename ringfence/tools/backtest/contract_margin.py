@@ -102,9 +102,10 @@ class ContractMargin:
         self._signer = Account.from_key(keccak(text=SIGNER_SEED))
 
         def make_oracle(_expiry: int):
-            oracle = deploy_real_oracle()
-            oracle.add_signer(self._signer.address)
-            oracle.add_feed(ETH, feed.max_age, feed.spot_cap_bps, feed.vol_cap, feed.description)
+            oracle, self._governor = deploy_real_oracle()
+            governor = self._governor
+            governor.add_signer(self._signer.address)
+            governor.add_feed(ETH, feed.max_age, feed.spot_cap_bps, feed.vol_cap, feed.description)
             return oracle
 
         risk = asdict(self.risk)
@@ -150,7 +151,7 @@ class ContractMargin:
                 expiries = [now + s for s in start.expiry_seconds]
                 with boa.env.prank(proto.governance):
                     for expiry in expiries:
-                        proto.oracle.list_expiry(ETH, expiry)
+                        self._governor.list_expiry(ETH, expiry)
                 self._push(start, expiries, now)
                 ids = {}
                 with boa.env.prank(proto.governance):

@@ -73,6 +73,7 @@ class Deployed:
     address: str
     contract: object
     expiry: int
+    governor: object
 
 
 def transact(w3: Web3, fn, key: str) -> dict:
@@ -89,36 +90,44 @@ def transact(w3: Web3, fn, key: str) -> dict:
 
 
 @functools.cache
-def _checker_artifact() -> dict:
-    """The oracle's stateless SurfaceChecker, compiled once per session."""
-    return compile_contract(contract_path("SurfaceChecker.vy"))
+def _artifact(name: str) -> dict:
+    """The oracle's stateless SurfaceChecker or its OracleGovernor, compiled once per session."""
+    return compile_contract(contract_path(f"{name}.vy"))
+
+
+def _create(w3, name: str, *args) -> str:
+    art = _artifact(name)
+    factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
+    return transact(w3, factory.constructor(*args), GOVERNANCE_KEY)["contractAddress"]
 
 
 def deploy_oracle(node: Anvil, artifact: dict, feeds: tuple[str, ...] = ("ETH",)) -> Deployed:
-    """Deploy the Oracle as governance, register the keeper as signer, add feeds and one
-    expiry 30 days out per feed."""
+    """Deploy the Oracle and its OracleGovernor as governance, register the keeper as signer,
+    add feeds and one expiry 30 days out per feed."""
     w3 = node.w3
     governance = Account.from_key(GOVERNANCE_KEY)
-    checker = _checker_artifact()
-    checker_factory = w3.eth.contract(abi=checker["abi"], bytecode=checker["bytecode"])
-    checker_address = transact(w3, checker_factory.constructor(), GOVERNANCE_KEY)["contractAddress"]
+    checker_address = _create(w3, "SurfaceChecker")
+    governor_address = _create(w3, "OracleGovernor")
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = transact(w3, factory.constructor(checker_address), GOVERNANCE_KEY)
+    receipt = transact(w3, factory.constructor(checker_address, governor_address), GOVERNANCE_KEY)
     address = receipt["contractAddress"]
     oracle = w3.eth.contract(address=address, abi=artifact["abi"])
-    transact(w3, oracle.functions.add_signer(Account.from_key(KEEPER_KEY).address), GOVERNANCE_KEY)
+    governor = w3.eth.contract(address=governor_address, abi=_artifact("OracleGovernor")["abi"])
+    transact(w3, governor.functions.bind(address), GOVERNANCE_KEY)
+    keeper = Account.from_key(KEEPER_KEY).address
+    transact(w3, governor.functions.add_signer(keeper), GOVERNANCE_KEY)
     now = w3.eth.get_block("latest")["timestamp"]
     expiry = now + 30 * 86_400
     for symbol in feeds:
         uid = underlying_id(symbol)
         transact(
             w3,
-            oracle.functions.add_feed(uid, 3_600, 5_000, 10**18, f"{symbol} / USD"),
+            governor.functions.add_feed(uid, 3_600, 5_000, 10**18, f"{symbol} / USD"),
             GOVERNANCE_KEY,
         )
-        transact(w3, oracle.functions.list_expiry(uid, expiry), GOVERNANCE_KEY)
+        transact(w3, governor.functions.list_expiry(uid, expiry), GOVERNANCE_KEY)
     assert governance.address
-    return Deployed(address, oracle, expiry)
+    return Deployed(address, oracle, expiry, governor)
 
 
 def write_config(

@@ -158,12 +158,12 @@ def test_push__misconfigured__one_line_exit_2(
     if problem == "not_signer":
         transact(
             anvil.w3,
-            deployed.contract.functions.add_signer(Account.create().address),
+            deployed.governor.functions.add_signer(Account.create().address),
             GOVERNANCE_KEY,
         )
         transact(
             anvil.w3,
-            deployed.contract.functions.remove_signer(Account.from_key(KEEPER_KEY).address),
+            deployed.governor.functions.remove_signer(Account.from_key(KEEPER_KEY).address),
             GOVERNANCE_KEY,
         )
 

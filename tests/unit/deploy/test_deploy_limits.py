@@ -27,6 +27,7 @@ def constants(relative: str) -> dict[str, int]:
 
 RISK = constants("lib/risk_params.vy")
 ORACLE = constants("Oracle.vy")
+GOVERNOR = constants("OracleGovernor.vy")
 
 
 @pytest.mark.parametrize(
@@ -60,15 +61,14 @@ def test_risk_limits__cover_every_risk_parameter():
     assert set(dc.RISK_LIMITS) == set(dc.RISK_KEYS)
 
 
-def test_oracle_limits__match_oracle_vy():
+def test_oracle_limits__match_oracle_and_governor_vy():
     assert {
-        "max_age": (ORACLE["MIN_MAX_AGE"], ORACLE["MAX_MAX_AGE"]),
-        "spot_cap_bps": (ORACLE["MIN_SPOT_CAP_BPS"], ORACLE["MAX_SPOT_CAP_BPS"]),
-        "vol_cap": (ORACLE["MIN_VOL_CAP"], ORACLE["MAX_VOL_CAP"]),
+        "max_age": (GOVERNOR["MIN_MAX_AGE"], GOVERNOR["MAX_MAX_AGE"]),
+        "spot_cap_bps": (GOVERNOR["MIN_SPOT_CAP_BPS"], GOVERNOR["MAX_SPOT_CAP_BPS"]),
+        "vol_cap": (GOVERNOR["MIN_VOL_CAP"], GOVERNOR["MAX_VOL_CAP"]),
     } == dc.FEED_LIMITS
-    assert ORACLE["MAX_SIGNERS"] == dc.MAX_SIGNERS
-    assert ORACLE["MAX_FEEDS"] == dc.MAX_FEEDS
-    assert ORACLE["MAX_EXPIRIES"] == dc.MAX_EXPIRIES
+    for name in ("MAX_SIGNERS", "MAX_FEEDS", "MAX_EXPIRIES"):
+        assert ORACLE[name] == GOVERNOR[name] == getattr(dc, name)
     assert ORACLE["MAX_PRICE"] == dc.MAX_PRICE
     assert ORACLE["MAX_ATM_VOL"] == dc.MAX_ATM_VOL
     assert 10 * constants("lib/constants.vy")["YEAR"] == dc.MAX_EXPIRY_HORIZON
@@ -85,7 +85,8 @@ def test_other_limits__match_registry_clearing_house_and_mock_token():
 @pytest.mark.parametrize(
     ("source", "pattern", "limit"),
     [
-        ("Oracle.vy", r"description: String\[(\d+)\]", dc.MAX_DESCRIPTION),
+        ("OracleGovernor.vy", r"description: String\[(\d+)\]", dc.MAX_DESCRIPTION),
+        ("interfaces/IRingfenceOracle.vyi", r"description: String\[(\d+)\]", dc.MAX_DESCRIPTION),
         ("ChainlinkAdapter.vy", r"description: String\[(\d+)\]", dc.MAX_DESCRIPTION),
         ("LiquidityPool.vy", r"name: String\[(\d+)\]", dc.MAX_NAME),
         ("LiquidityPool.vy", r"symbol: String\[(\d+)\]", dc.MAX_SYMBOL),

@@ -12,6 +12,7 @@ from oracle_helpers import (
     VOL_CAP,
     OracleDeployer,
     Relay,
+    gov,
     now,
     signer_account,
 )
@@ -67,10 +68,10 @@ def oracle(oracle_deployer, governance, pusher, expiries):
     """Deployed once per module; every test's changes roll back (tests/unit/conftest.py)."""
     with boa.env.prank(governance):
         contract = oracle_deployer.deploy()
-        contract.add_signer(pusher.address)
-        contract.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH / USD")
+        gov(contract).add_signer(pusher.address)
+        gov(contract).add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH / USD")
         for expiry in expiries:
-            contract.list_expiry(ETH, expiry)
+            gov(contract).list_expiry(ETH, expiry)
     return contract
 
 
@@ -86,7 +87,7 @@ def register(oracle, governance, signers):
     def _register(n: int):
         with boa.env.prank(governance):
             for account in signers[1:n]:
-                oracle.add_signer(account.address)
+                gov(oracle).add_signer(account.address)
         return signers[:n]
 
     return _register

@@ -8,6 +8,7 @@ from eth_utils import keccak
 
 from ringfence.oracle_types import Report, sign_report, underlying_id
 from ringfence.paths import contract_path
+from ringfence.risk_table import oracle_governor
 
 WAD = 10**18
 YEAR = 31_536_000
@@ -105,13 +106,27 @@ class Relay:
 
 
 class OracleDeployer:
-    """Deploys ``Oracle.vy`` over a fresh ``SurfaceChecker`` (stateless): both are compiled
-    once, and each oracle gets its own checker, so no deployment outlives the snapshot it
-    was made in (every test runs inside ``boa.env.anchor()``)."""
+    """Deploys ``Oracle.vy`` over a fresh ``SurfaceChecker`` (stateless) with its bound
+    ``OracleGovernor``: all three are compiled once, and each oracle gets its own checker and
+    governor, so no deployment outlives the snapshot it was made in (every test runs inside
+    ``boa.env.anchor()``). The caller (the prank's sender) owns the governor."""
 
     def __init__(self):
         self._oracle = boa.load_partial(str(contract_path("Oracle.vy")))
         self._checker = boa.load_partial(str(contract_path("SurfaceChecker.vy")))
+        self._governor = boa.load_partial(str(contract_path("OracleGovernor.vy")))
 
     def deploy(self):
-        return self._oracle.deploy(self._checker.deploy().address)
+        governor = self._governor.deploy()
+        oracle = self._oracle.deploy(self._checker.deploy().address, governor.address)
+        governor.bind(oracle.address)
+        return oracle
+
+
+def gov(oracle):
+    """The ``OracleGovernor`` of a deployed oracle (its ``GOVERNOR``): where signers, quorum,
+    feeds and expiries are changed."""
+    return oracle_governor(oracle)
+
+
+CHANGE_DELAY = 86_400  # OracleGovernor.CHANGE_DELAY: a live setting's change waits a day

@@ -12,7 +12,7 @@ import mpmath
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from oracle_helpers import ETH, ETH_SPOT, WAD, YEAR, surface_report
+from oracle_helpers import ETH, ETH_SPOT, WAD, YEAR, gov, surface_report
 from scipy.stats import norm
 
 from oracle import svi_arbitrage as arb
@@ -227,7 +227,7 @@ def test_fuzz__many_updates_one_block__stored_surfaces_stay_calendar_free(
     third = expiries[1] + 60 * 86_400
     with boa.env.anchor():
         with boa.env.prank(governance):
-            oracle.list_expiry(ETH, third)
+            gov(oracle).list_expiry(ETH, third)
         listed = (expiries[0], expiries[1], third)
         for reports, pause in batches:
             boa.env.time_travel(seconds=pause)
@@ -250,7 +250,7 @@ def test_calendar__quorum_two__median_smile_checked_and_signer_named(
     near, far = expiries
     first, second = register(2)
     with boa.env.prank(governance):
-        oracle.set_quorum(2)
+        gov(oracle).set_quorum(2)
     relay.submit(
         (surface_report(far, vol=50 * 10**16), first),
         (surface_report(far, vol=52 * 10**16), second),

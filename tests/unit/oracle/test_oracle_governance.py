@@ -5,6 +5,7 @@ import boa
 import pytest
 from oracle_helpers import (
     BTC,
+    CHANGE_DELAY,
     ETH,
     ETH_SPOT,
     MAX_AGE,
@@ -12,52 +13,110 @@ from oracle_helpers import (
     VOL_CAP,
     WAD,
     YEAR,
+    gov,
     now,
     settle_expiry,
     spot_report,
     surface_report,
 )
 
+from ringfence.paths import contract_path
+
 # --- ownership ------------------------------------------------------------------------------
 
 
 def test_owner__deployer__is_governance(oracle, governance):
-    assert oracle.owner() == governance
+    assert gov(oracle).owner() == governance
 
 
 def test_transfer_ownership__pending_until_accepted__two_step(oracle, governance, outsider):
     with boa.env.prank(governance):
-        oracle.transfer_ownership(outsider)
-    assert oracle.owner() == governance
-    assert oracle.pending_owner() == outsider
+        gov(oracle).transfer_ownership(outsider)
+    assert gov(oracle).owner() == governance
+    assert gov(oracle).pending_owner() == outsider
     with boa.env.prank(outsider):
-        oracle.accept_ownership()
-    assert oracle.owner() == outsider
-    assert oracle.pending_owner() == "0x" + "00" * 20
+        gov(oracle).accept_ownership()
+    assert gov(oracle).owner() == outsider
+    assert gov(oracle).pending_owner() == "0x" + "00" * 20
     with boa.env.prank(governance), boa.reverts("ownable: caller is not the owner"):
-        oracle.set_quorum(1)
+        gov(oracle).set_quorum(1)
 
 
 def test_accept_ownership__not_pending_owner__reverts(oracle, governance, outsider, relayer):
     with boa.env.prank(governance):
-        oracle.transfer_ownership(outsider)
+        gov(oracle).transfer_ownership(outsider)
     with boa.env.prank(relayer), boa.reverts("ownable_2step: caller is not the new owner"):
-        oracle.accept_ownership()
+        gov(oracle).accept_ownership()
 
 
 def test_renounce_ownership__not_exported(oracle):
-    assert not hasattr(oracle, "renounce_ownership")
+    assert not hasattr(gov(oracle), "renounce_ownership")
+    assert not hasattr(oracle, "renounce_ownership") and not hasattr(oracle, "owner")
+
+
+# --- the split: the oracle's writers belong to its governor ---------------------------------
+
+ORACLE_WRITERS = {
+    "set_signers": lambda o, a: o.set_signers([a], 1),
+    "set_feed": lambda o, a: o.set_feed(BTC, (True, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC")),
+    "set_expiry": lambda o, a: o.set_expiry(ETH, now() + 86_400, True),
+}
+
+
+@pytest.mark.parametrize("who", ["governance", "outsider"])
+@pytest.mark.parametrize("call", ORACLE_WRITERS.values(), ids=ORACLE_WRITERS.keys())
+def test_oracle_writer__not_from_its_governor__reverts(oracle, governance, outsider, who, call):
+    # Not even the governor's owner may write the oracle around the governor's checks.
+    sender = governance if who == "governance" else outsider
+    with boa.env.prank(sender), boa.reverts("oracle: governor only"):
+        call(oracle, outsider)
+
+
+def test_bind__second_time__reverts(oracle, oracle_deployer, governance):
+    with boa.env.prank(governance):
+        other = oracle_deployer.deploy()
+        with boa.reverts("oracle: governor bound"):
+            gov(oracle).bind(other.address)
+    assert gov(oracle).oracle() == oracle.address
+
+
+def test_bind__oracle_of_another_governor__reverts(oracle, governance):
+    # A fresh governor cannot adopt an oracle whose GOVERNOR is someone else.
+    governor = boa.load_partial(str(contract_path("OracleGovernor.vy")))
+    with boa.env.prank(governance):
+        fresh = governor.deploy()
+        with boa.reverts("oracle: not its governor"):
+            fresh.bind(oracle.address)
+        with boa.reverts("oracle: governor not bound"):
+            fresh.add_signer(boa.env.generate_address("x"))
+
+
+def test_bind__by_outsider__reverts(outsider, governance):
+    governor = boa.load_partial(str(contract_path("OracleGovernor.vy")))
+    with boa.env.prank(governance):
+        fresh = governor.deploy()
+    with boa.env.prank(outsider), boa.reverts("ownable: caller is not the owner"):
+        fresh.bind(outsider)
+
+
+def test_governance_events__logged_by_the_governor(oracle, governance, signers):
+    governor = gov(oracle)
+    with boa.env.prank(governance):
+        governor.add_signer(signers[1].address)
+    logs = governor.get_logs()
+    assert [type(log).__name__ for log in logs] == ["SignerAdded"]
+    assert logs[0].signer == signers[1].address
 
 
 GOVERNANCE_CALLS = {
-    "add_signer": lambda o, a: o.add_signer(a),
-    "remove_signer": lambda o, a: o.remove_signer(a),
-    "set_quorum": lambda o, a: o.set_quorum(1),
-    "add_feed": lambda o, a: o.add_feed(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC / USD"),
-    "set_feed_params": lambda o, a: o.set_feed_params(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP),
-    "list_expiry": lambda o, a: o.list_expiry(ETH, now() + 86_400),
-    "delist_expiry": lambda o, a: o.delist_expiry(ETH, o.expiries(ETH)[0]),
-    "transfer_ownership": lambda o, a: o.transfer_ownership(a),
+    "add_signer": lambda o, a: gov(o).add_signer(a),
+    "remove_signer": lambda o, a: gov(o).remove_signer(a),
+    "set_quorum": lambda o, a: gov(o).set_quorum(1),
+    "add_feed": lambda o, a: gov(o).add_feed(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC / USD"),
+    "set_feed_params": lambda o, a: gov(o).set_feed_params(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP),
+    "list_expiry": lambda o, a: gov(o).list_expiry(ETH, now() + 86_400),
+    "delist_expiry": lambda o, a: gov(o).delist_expiry(ETH, o.expiries(ETH)[0]),
+    "transfer_ownership": lambda o, a: gov(o).transfer_ownership(a),
 }
 
 
@@ -72,25 +131,25 @@ def test_governance_call__by_outsider__reverts(oracle, outsider, call):
 
 def test_add_signer__new__registered_and_listed(oracle, governance, signers):
     with boa.env.prank(governance):
-        oracle.add_signer(signers[1].address)
+        gov(oracle).add_signer(signers[1].address)
     assert oracle.is_signer(signers[1].address)
     assert oracle.signers() == [signers[0].address, signers[1].address]
 
 
 def test_add_signer__zero_address__reverts(oracle, governance):
     with boa.env.prank(governance), boa.reverts("oracle: zero signer"):
-        oracle.add_signer("0x" + "00" * 20)
+        gov(oracle).add_signer("0x" + "00" * 20)
 
 
 def test_add_signer__already_registered__reverts(oracle, governance, pusher):
     with boa.env.prank(governance), boa.reverts("oracle: signer exists"):
-        oracle.add_signer(pusher.address)
+        gov(oracle).add_signer(pusher.address)
 
 
 def test_add_signer__seventeenth__reverts(oracle, governance, register):
     register(16)
     with boa.env.prank(governance), boa.reverts("oracle: too many signers"):
-        oracle.add_signer(boa.env.generate_address("seventeenth"))
+        gov(oracle).add_signer(boa.env.generate_address("seventeenth"))
 
 
 def test_remove_signer__registered__reports_rejected_afterwards(
@@ -98,7 +157,7 @@ def test_remove_signer__registered__reports_rejected_afterwards(
 ):
     first, second = register(2)
     with boa.env.prank(governance):
-        oracle.remove_signer(first.address)
+        gov(oracle).remove_signer(first.address)
     assert oracle.signers() == [second.address]
     assert not oracle.is_signer(first.address)
     assert relay.rejects(spot_report(ETH_SPOT), first) == "unknown signer"
@@ -106,7 +165,7 @@ def test_remove_signer__registered__reports_rejected_afterwards(
 
 def test_remove_signer__not_registered__reverts(oracle, governance, signers):
     with boa.env.prank(governance), boa.reverts("oracle: not a signer"):
-        oracle.remove_signer(signers[9].address)
+        gov(oracle).remove_signer(signers[9].address)
 
 
 def test_remove_signer__would_leave_fewer_than_quorum__reverts(
@@ -114,31 +173,31 @@ def test_remove_signer__would_leave_fewer_than_quorum__reverts(
 ):
     register(2)
     with boa.env.prank(governance):
-        oracle.set_quorum(2)
+        gov(oracle).set_quorum(2)
         with boa.reverts("oracle: quorum above signers"):
-            oracle.remove_signer(signers[1].address)
-        oracle.set_quorum(1)
-        oracle.remove_signer(signers[1].address)
+            gov(oracle).remove_signer(signers[1].address)
+        gov(oracle).set_quorum(1)
+        gov(oracle).remove_signer(signers[1].address)
     assert oracle.signers() == [signers[0].address]
 
 
 def test_remove_signer__last_signer__reverts(oracle, governance, pusher):
     with boa.env.prank(governance), boa.reverts("oracle: quorum above signers"):
-        oracle.remove_signer(pusher.address)
+        gov(oracle).remove_signer(pusher.address)
 
 
 @pytest.mark.parametrize("quorum", [0, 4])
 def test_set_quorum__outside_one_to_signer_count__reverts(oracle, governance, register, quorum):
     register(3)
     with boa.env.prank(governance), boa.reverts("oracle: quorum out of range"):
-        oracle.set_quorum(quorum)
+        gov(oracle).set_quorum(quorum)
 
 
 @pytest.mark.parametrize("quorum", [1, 3])
 def test_set_quorum__within_bounds__set(oracle, governance, register, quorum):
     register(3)
     with boa.env.prank(governance):
-        oracle.set_quorum(quorum)
+        gov(oracle).set_quorum(quorum)
     assert oracle.quorum() == quorum
 
 
@@ -155,7 +214,7 @@ def test_quorum__fresh_deployment__one(oracle_deployer, governance):
 
 def test_add_feed__valid__listed_with_params(oracle, governance):
     with boa.env.prank(governance):
-        oracle.add_feed(BTC, 600, 500, 10**17, "BTC / USD")
+        gov(oracle).add_feed(BTC, 600, 500, 10**17, "BTC / USD")
     assert oracle.feed_ids() == [ETH, BTC]
     cfg = oracle.feed(BTC)
     assert (cfg.listed, cfg.max_age, cfg.spot_cap_bps, cfg.vol_cap, cfg.description) == (
@@ -182,9 +241,9 @@ def test_add_feed__param_outside_bounds__reverts(
     oracle, governance, max_age, cap_bps, vol_cap, reason
 ):
     with boa.env.prank(governance), boa.reverts(reason):
-        oracle.add_feed(BTC, max_age, cap_bps, vol_cap, "BTC / USD")
+        gov(oracle).add_feed(BTC, max_age, cap_bps, vol_cap, "BTC / USD")
     with boa.env.prank(governance), boa.reverts(reason):
-        oracle.set_feed_params(ETH, max_age, cap_bps, vol_cap)
+        gov(oracle).set_feed_params(ETH, max_age, cap_bps, vol_cap)
 
 
 @pytest.mark.parametrize(
@@ -194,43 +253,50 @@ def test_add_feed__param_outside_bounds__reverts(
 )
 def test_set_feed_params__at_bounds__set(oracle, governance, max_age, cap_bps, vol_cap):
     with boa.env.prank(governance):
-        oracle.set_feed_params(ETH, max_age, cap_bps, vol_cap)
+        gov(oracle).set_feed_params(ETH, max_age, cap_bps, vol_cap)
     cfg = oracle.feed(ETH)
     assert (cfg.max_age, cfg.spot_cap_bps, cfg.vol_cap) == (max_age, cap_bps, vol_cap)
 
 
-def test_set_feed_params__max_age_lowered__reads_stale_sooner(oracle, relay, pusher, governance):
+def test_set_feed_params__max_age_lowered__stale_sooner_only_after_the_delay(
+    oracle, relay, pusher, governance
+):
     relay.submit((spot_report(ETH_SPOT), pusher))
     boa.env.time_travel(seconds=61)
-    assert oracle.price(ETH) == ETH_SPOT
     with boa.env.prank(governance):
-        oracle.set_feed_params(ETH, 60, SPOT_CAP_BPS, VOL_CAP)
+        gov(oracle).set_feed_params(ETH, 60, SPOT_CAP_BPS, VOL_CAP)
+    # announced, not applied: the price read a second ago still reads (no freeze)
+    assert oracle.price(ETH) == ETH_SPOT and oracle.feed(ETH).max_age == MAX_AGE
+    boa.env.time_travel(seconds=CHANGE_DELAY)
+    relay.submit((spot_report(ETH_SPOT), pusher))
+    gov(oracle).apply_feed_params(ETH)
+    boa.env.time_travel(seconds=61)
     with boa.reverts("oracle: stale price"):
         oracle.price(ETH)
 
 
 def test_add_feed__existing__reverts(oracle, governance):
     with boa.env.prank(governance), boa.reverts("oracle: feed exists"):
-        oracle.add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH again")
+        gov(oracle).add_feed(ETH, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "ETH again")
 
 
 def test_add_feed__zero_id__reverts(oracle, governance):
     with boa.env.prank(governance), boa.reverts("oracle: zero feed id"):
-        oracle.add_feed(b"\x00" * 32, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "nothing")
+        gov(oracle).add_feed(b"\x00" * 32, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "nothing")
 
 
 def test_add_feed__thirty_third__reverts(oracle, governance):
     with boa.env.prank(governance):
         for i in range(31):
-            oracle.add_feed(f"F{i}".encode().ljust(32, b"\0"), MAX_AGE, 1, 10**15, "")
+            gov(oracle).add_feed(f"F{i}".encode().ljust(32, b"\0"), MAX_AGE, 1, 10**15, "")
         with boa.reverts("oracle: too many feeds"):
-            oracle.add_feed(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC / USD")
+            gov(oracle).add_feed(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, "BTC / USD")
     assert len(oracle.feed_ids()) == 32
 
 
 def test_set_feed_params__unknown_feed__reverts(oracle, governance):
     with boa.env.prank(governance), boa.reverts("oracle: unknown feed"):
-        oracle.set_feed_params(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP)
+        gov(oracle).set_feed_params(BTC, MAX_AGE, SPOT_CAP_BPS, VOL_CAP)
 
 
 # --- expiries -------------------------------------------------------------------------------
@@ -239,7 +305,7 @@ def test_set_feed_params__unknown_feed__reverts(oracle, governance):
 def test_list_expiry__valid__listed(oracle, governance, expiries):
     expiry = now() + 7 * 86_400
     with boa.env.prank(governance):
-        oracle.list_expiry(ETH, expiry)
+        gov(oracle).list_expiry(ETH, expiry)
     assert oracle.expiries(ETH) == [*expiries, expiry]
 
 
@@ -253,30 +319,30 @@ def test_list_expiry__valid__listed(oracle, governance, expiries):
 )
 def test_list_expiry__outside_window__reverts(oracle, governance, offset, reason):
     with boa.env.prank(governance), boa.reverts(reason):
-        oracle.list_expiry(ETH, now() + offset)
+        gov(oracle).list_expiry(ETH, now() + offset)
 
 
 def test_list_expiry__ten_years_out__listed(oracle, governance):
     with boa.env.prank(governance):
-        oracle.list_expiry(ETH, now() + 10 * YEAR)
+        gov(oracle).list_expiry(ETH, now() + 10 * YEAR)
 
 
 def test_list_expiry__duplicate__reverts(oracle, governance, expiries):
     with boa.env.prank(governance), boa.reverts("oracle: expiry listed"):
-        oracle.list_expiry(ETH, expiries[0])
+        gov(oracle).list_expiry(ETH, expiries[0])
 
 
 def test_list_expiry__unknown_feed__reverts(oracle, governance):
     with boa.env.prank(governance), boa.reverts("oracle: unknown feed"):
-        oracle.list_expiry(BTC, now() + 86_400)
+        gov(oracle).list_expiry(BTC, now() + 86_400)
 
 
 def test_list_expiry__seventeenth__reverts(oracle, governance):
     with boa.env.prank(governance):
         for i in range(14):
-            oracle.list_expiry(ETH, now() + (i + 1) * 86_400)
+            gov(oracle).list_expiry(ETH, now() + (i + 1) * 86_400)
         with boa.reverts("oracle: too many expiries"):
-            oracle.list_expiry(ETH, now() + 200 * 86_400)
+            gov(oracle).list_expiry(ETH, now() + 200 * 86_400)
     assert len(oracle.expiries(ETH)) == 16
 
 
@@ -285,10 +351,10 @@ def test_delist_expiry__settled__removed_keeping_order_and_price(
 ):
     extra = now() + 200 * 86_400
     with boa.env.prank(governance):
-        oracle.list_expiry(ETH, extra)
+        gov(oracle).list_expiry(ETH, extra)
     settle_expiry(relay, pusher, expiries[0], ETH_SPOT)
     with boa.env.prank(governance):
-        oracle.delist_expiry(ETH, expiries[0])
+        gov(oracle).delist_expiry(ETH, expiries[0])
     assert oracle.expiries(ETH) == [expiries[1], extra]
     assert oracle.settlement_price(ETH, expiries[0]) == ETH_SPOT
 
@@ -304,7 +370,7 @@ def test_delist_expiry__not_settled__reverts_so_no_vault_freezes(
     if when != "live":
         boa.env.time_travel(seconds=expiries[0] + 1 - now())
     with boa.env.prank(governance), boa.reverts("oracle: expiry not settled"):
-        oracle.delist_expiry(ETH, expiries[0])
+        gov(oracle).delist_expiry(ETH, expiries[0])
     assert expiries[0] in oracle.expiries(ETH)
     if when == "live":
         assert oracle.vol(ETH, ETH_SPOT, expiries[0]) > 0
@@ -316,7 +382,7 @@ def test_delist_expiry__not_settled__reverts_so_no_vault_freezes(
 
 def test_delist_expiry__not_listed__reverts(oracle, governance, expiries):
     with boa.env.prank(governance), boa.reverts("oracle: expiry not listed"):
-        oracle.delist_expiry(ETH, expiries[0] + 1)
+        gov(oracle).delist_expiry(ETH, expiries[0] + 1)
 
 
 # --- enumeration ----------------------------------------------------------------------------

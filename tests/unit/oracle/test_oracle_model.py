@@ -9,7 +9,16 @@ import boa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from oracle_helpers import ETH, OracleDeployer, Relay, now, signer_account, spot_report
+from oracle_helpers import (
+    CHANGE_DELAY,
+    ETH,
+    OracleDeployer,
+    Relay,
+    gov,
+    now,
+    signer_account,
+    spot_report,
+)
 
 WAD = 10**18
 MAX_AGE = 600
@@ -43,10 +52,10 @@ class SpotModel(RuleBasedStateMachine):
         with boa.env.prank(self.governance):
             self.oracle = _oracle_deployer().deploy()
             for account in self.accounts:
-                self.oracle.add_signer(account.address)
-            self.oracle.add_feed(ETH, MAX_AGE, CAP_BPS, 10**17, "ETH / USD")
+                gov(self.oracle).add_signer(account.address)
+            gov(self.oracle).add_feed(ETH, MAX_AGE, CAP_BPS, 10**17, "ETH / USD")
             self.expiry = now() + 700
-            self.oracle.list_expiry(ETH, self.expiry)
+            gov(self.oracle).list_expiry(ETH, self.expiry)
         self.relay = Relay(self.oracle, boa.env.generate_address("relayer"), 1)
         self.relay.chain_id = boa.env.evm.patch.chain_id
         self.quorum = 1
@@ -129,8 +138,14 @@ class SpotModel(RuleBasedStateMachine):
 
     @rule(q=st.integers(1, 3))
     def set_quorum(self, q):
+        governor = gov(self.oracle)
         with boa.env.prank(self.governance):
-            self.oracle.set_quorum(q)
+            governor.set_quorum(q)
+        if self.spot is not None:
+            # once the feed has a price the change is queued: a day later anyone applies it
+            assert self.oracle.quorum() == self.quorum
+            boa.env.time_travel(seconds=CHANGE_DELAY)
+            governor.apply_quorum()
         self.quorum = q
 
     # --- invariants ------------------------------------------------------------------------

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import boa
 import pytest
-from oracle_helpers import ETH, ETH_SPOT, MAX_AGE, SPOT_CAP_BPS, VOL_CAP, WAD, YEAR, now
+from oracle_helpers import (
+    CHANGE_DELAY,
+    ETH,
+    ETH_SPOT,
+    SPOT_CAP_BPS,
+    VOL_CAP,
+    WAD,
+    YEAR,
+    gov,
+    now,
+)
 from oracle_helpers import spot_report as make_spot
 from oracle_helpers import surface_report as make_surface
 
@@ -132,10 +142,11 @@ def test_set_feed_params__new_max_age__spot_price_time_and_round_unchanged(
     relay.submit((make_spot(ETH_SPOT + WAD), pusher))
     before = tuple(oracle.spot(ETH))
     with boa.env.prank(governance):
-        oracle.set_feed_params(ETH, 86_400, SPOT_CAP_BPS, VOL_CAP)
-    assert tuple(oracle.spot(ETH)) == before == (ETH_SPOT + WAD, now(), 2)
-    boa.env.time_travel(seconds=MAX_AGE + 1)  # stale under the old max_age, fresh now
-    assert oracle.price(ETH) == ETH_SPOT + WAD
+        gov(oracle).set_feed_params(ETH, 86_400, SPOT_CAP_BPS, VOL_CAP)  # queued a day
+    boa.env.time_travel(seconds=CHANGE_DELAY)  # stale under the old max_age
+    gov(oracle).apply_feed_params(ETH)
+    assert tuple(oracle.spot(ETH)) == before == (ETH_SPOT + WAD, now() - CHANGE_DELAY, 2)
+    assert oracle.price(ETH) == ETH_SPOT + WAD  # age 86,400 == the new max_age: fresh
     assert oracle.feed(ETH).max_age == 86_400
 
 
@@ -152,7 +163,7 @@ def test_surface_quorum_2_of_3__chosen_report_older_or_newer__svi_time_exact(
     """observed_at is the quorum time (2nd newest), svi_observed_at the chosen report's."""
     accounts = register(3)
     with boa.env.prank(governance):
-        oracle.set_quorum(2)
+        gov(oracle).set_quorum(2)
     reports = []
     for account, vol in zip(accounts, vols, strict=True):
         boa.env.time_travel(seconds=600)
@@ -177,11 +188,11 @@ def test_delist__settled_expiry__listed_flag_cleared_surface_and_price_kept(
     boa.env.time_travel(seconds=expiries[0] - now())
     relay.submit((make_spot(ETH_SPOT), pusher))
     with boa.env.prank(governance):
-        oracle.delist_expiry(ETH, expiries[0])
+        gov(oracle).delist_expiry(ETH, expiries[0])
     assert not oracle.is_fresh(ETH, expiries[0])
     with boa.reverts("oracle: unlisted expiry"):
         oracle.vol(ETH, ETH_SPOT, expiries[0])
     assert tuple(oracle.surface(ETH, expiries[0])) == before
     assert oracle.settlement_price(ETH, expiries[0]) == ETH_SPOT
     with boa.env.prank(governance), boa.reverts("oracle: expiry in the past"):
-        oracle.list_expiry(ETH, expiries[0])
+        gov(oracle).list_expiry(ETH, expiries[0])

@@ -7,12 +7,22 @@ import boa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle_helpers import ETH, ETH_SPOT, FLAT_VOL, MAX_AGE, WAD, now, spot_report, surface_report
+from oracle_helpers import (
+    ETH,
+    ETH_SPOT,
+    FLAT_VOL,
+    MAX_AGE,
+    WAD,
+    gov,
+    now,
+    spot_report,
+    surface_report,
+)
 
 
 def _set_quorum(oracle, governance, q):
     with boa.env.prank(governance):
-        oracle.set_quorum(q)
+        gov(oracle).set_quorum(q)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +123,7 @@ def test_spot_quorum__removed_signer__excluded_from_next_aggregation(
     )
     assert oracle.price(ETH) == ETH_SPOT + 100 * WAD
     with boa.env.prank(governance):
-        oracle.remove_signer(third.address)
+        gov(oracle).remove_signer(third.address)
     boa.env.time_travel(seconds=1)
     relay.submit((spot_report(ETH_SPOT), first))
     assert oracle.price(ETH) == ETH_SPOT + 50 * WAD  # mean of first and second
@@ -178,7 +188,7 @@ def test_spot_median__any_fresh_reports__python_median(oracle, relay, governance
     with boa.env.anchor():
         with boa.env.prank(governance):
             for account in signers[1:n]:
-                oracle.add_signer(account.address)
+                gov(oracle).add_signer(account.address)
         reports = [(spot_report(p), a) for p, a in zip(prices, signers, strict=False)]
         assert relay.submit(*reports)[0] == n
         assert oracle.price(ETH) == median

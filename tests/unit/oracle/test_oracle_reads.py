@@ -9,6 +9,7 @@ from oracle_helpers import (
     ETH_SPOT,
     MAX_AGE,
     WAD,
+    gov,
     now,
     settle_expiry,
     spot_report,
@@ -94,7 +95,7 @@ def test_vol__delisted_expiry__reverts(oracle, relay, pusher, governance, expiri
     relay.submit((surface_report(expiries[0]), pusher))
     settle_expiry(relay, pusher, expiries[0], ETH_SPOT)
     with boa.env.prank(governance):
-        oracle.delist_expiry(ETH, expiries[0])
+        gov(oracle).delist_expiry(ETH, expiries[0])
     with boa.reverts("oracle: unlisted expiry"):
         oracle.vol(ETH, ETH_SPOT, expiries[0])
 
@@ -161,7 +162,7 @@ def test_settlement__quorum_two__needs_two_spots_at_or_after_expiry(
 ):
     first, second = register(2)
     with boa.env.prank(governance):
-        oracle.set_quorum(2)
+        gov(oracle).set_quorum(2)
     expiry = expiries[0]
     _to(expiry + 100)
     relay.submit(
@@ -177,7 +178,7 @@ def test_settlement__delist_before_it__refused_and_still_fixed(
     oracle, relay, pusher, governance, expiries
 ):
     with boa.env.prank(governance), boa.reverts("oracle: expiry not settled"):
-        oracle.delist_expiry(ETH, expiries[0])
+        gov(oracle).delist_expiry(ETH, expiries[0])
     _to(expiries[0] + 1)
     relay.submit((spot_report(ETH_SPOT), pusher))
     assert oracle.settlement_price(ETH, expiries[0]) == ETH_SPOT

@@ -7,7 +7,7 @@ import boa
 import pytest
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
-from oracle_helpers import ETH, ETH_SPOT, WAD, spot_report, surface_report
+from oracle_helpers import ETH, ETH_SPOT, WAD, gov, spot_report, surface_report
 
 from ringfence.oracle_types import typed_data
 
@@ -58,8 +58,8 @@ def test_submit__signature_for_other_oracle_deployment__rejected(
 ):
     with boa.env.prank(governance):
         other = oracle_deployer.deploy()
-        other.add_signer(pusher.address)
-        other.add_feed(ETH, 3_600, 2_000, 2 * 10**17, "ETH / USD")
+        gov(other).add_signer(pusher.address)
+        gov(other).add_feed(ETH, 3_600, 2_000, 2 * 10**17, "ETH / USD")
     report = spot_report(ETH_SPOT)
     for_other = relay.sign(report, pusher, contract=other.address)
     assert relay.submit_signed([report], [for_other]) == (0, ["unknown signer"])

@@ -14,7 +14,7 @@ import boa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from oracle_helpers import ETH, OracleDeployer, Relay, now, signer_account
+from oracle_helpers import ETH, OracleDeployer, Relay, gov, now, signer_account
 
 WAD = 10**18
 YEAR = 31_536_000
@@ -45,9 +45,9 @@ class SmileModel(RuleBasedStateMachine):
         self.expiry = now() + 30 * 86_400
         with boa.env.prank(self.governance):
             self.oracle = _DEPLOYER[0].deploy()
-            self.oracle.add_signer(self.signer.address)
-            self.oracle.add_feed(ETH, MAX_AGE, 2_000, int(VOL_CAP * WAD), "ETH / USD")
-            self.oracle.list_expiry(ETH, self.expiry)
+            gov(self.oracle).add_signer(self.signer.address)
+            gov(self.oracle).add_feed(ETH, MAX_AGE, 2_000, int(VOL_CAP * WAD), "ETH / USD")
+            gov(self.oracle).list_expiry(ETH, self.expiry)
         self.relay = Relay(self.oracle, boa.env.generate_address("relayer"), 1)
         self.relay.chain_id = boa.env.evm.patch.chain_id
         self.last_t = 0

@@ -12,6 +12,7 @@ from oracle_helpers import (
     FLAT_VOL,
     MAX_AGE,
     WAD,
+    gov,
     now,
     settle_expiry,
     spot_report,
@@ -106,7 +107,7 @@ def test_submit__unlisted_expiry__rejected(relay, pusher, expiries):
 def test_submit__delisted_expiry__rejected(oracle, relay, pusher, governance, expiries):
     settle_expiry(relay, pusher, expiries[0], ETH_SPOT)
     with boa.env.prank(governance):
-        oracle.delist_expiry(ETH, expiries[0])
+        gov(oracle).delist_expiry(ETH, expiries[0])
     assert relay.rejects(surface_report(expiries[0]), pusher) == "unlisted expiry"
 
 

@@ -65,7 +65,7 @@ def test_list_series__owner__stores_terms_not_yet_in_the_pool_book(proto):
     assert sid not in proto.pool.active_series()
 
 
-LISTING_TERMS, LISTING_PRICED, LISTING_TRADED, LISTING_OPENING = 0, 1, 2, 3
+LISTING_TERMS, LISTING_PRICED, LISTING_TRADED, LISTING_OPENING, LISTING_WITHDRAWAL = range(5)
 
 
 def test_listing__opening__terms_index_params_and_limits(proto):
@@ -94,6 +94,16 @@ def test_listing__less_detail__reads_only_what_is_asked(proto):
     terms = proto.registry.listing(sids, 1, LISTING_TERMS)
     assert terms.underlying == ETH and tuple(terms.terms[0]) == (2000 * WAD, proto.expiry, True)
     assert terms.params.im_factor == 0
+
+
+def test_listing__withdrawal__pricing_and_pause_flag_only(proto):
+    sids = [proto.series[(2000, True)], 0, 0, 0]
+    with boa.env.prank(proto.guardian):
+        proto.registry.set_paused(True)
+    out = proto.registry.listing(sids, 1, LISTING_WITHDRAWAL)
+    assert out.limits.paused and out.limits.caps == [0, 0, 0, 0]
+    assert out.params.im_factor == proto.registry.risk_params(ETH).im_factor
+    assert (out.params.min_size, out.params.liquidation_reward) == (0, 0)
 
 
 def test_listing__paused__opening_sees_the_flag(proto):
