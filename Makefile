@@ -92,7 +92,7 @@ fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=..
 
 SCENARIO ?= crash
 
-demo: setup  ## whole stack on a local anvil through a market scenario (SCENARIO=crash|vol-spike|bleed-to-expiry)
+demo: setup  ## whole stack on a local anvil through a market scenario (SCENARIO=crash|vol-spike|bleed-to-expiry|gap)
 	$(VENV)/bin/python -m ringfence.demo --scenario $(SCENARIO)
 
 # --- local chain ----------------------------------------------------------------

@@ -165,6 +165,8 @@ def verdict(summary: Mapping[str, Any]) -> list[str]:
     for key in ("unhealthy_left", "healthy_liquidated", "isolation_violations"):
         if summary[key] != 0:
             failed.append(f"{key} = {summary[key]} (must be 0)")
+    if summary.get("frozen_reads"):
+        failed.append(f"frozen_reads = {summary['frozen_reads']} (the NAV must always read)")
     if summary["liquidated_full"] + summary["liquidated_partial"] == 0:
         failed.append("no liquidation happened")
     return failed

@@ -130,6 +130,24 @@ def _interp(xs: list[float], ys: list[float], x: float) -> float:
     return ys[-1]
 
 
+def _borne_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Who bore the bad debt, and the keeper outages, when the summary has them."""
+    rows = []
+    borne = summary.get("bad_debt_borne")
+    if borne:
+        rows += [
+            ("  borne by the insurance fund", f"{borne['insurance']:,.2f}"),
+            ("  borne by the pool (LPs)", f"{borne['pool']:,.2f}"),
+            ("  vaults with bad debt", str(borne["vaults"])),
+            ("claims owed to traders at the end", f"{borne['claims_owed_end']:,.2f}"),
+        ]
+    for outage in summary.get("keeper_outages") or []:
+        rows.append(("keeper outage (scenario s)", f"{outage['from_t']} -> {outage.get('to_t')}"))
+    if "frozen_reads" in summary:
+        rows.append(("samples with an unreadable NAV", str(summary["frozen_reads"])))
+    return rows
+
+
 def print_table(summary: dict[str, Any], out: Path, console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title=f"Ringfence demo — scenario {summary.get('scenario')}")
@@ -148,6 +166,7 @@ def print_table(summary: dict[str, Any], out: Path, console: Console | None = No
         ("healthy liquidated", summary["healthy_liquidated"]),
         ("isolation violations", summary["isolation_violations"]),
         ("bad debt (tokens)", f"{summary['bad_debt']:,.2f}"),
+        *_borne_rows(summary),
         ("insurance fund end (tokens)", f"{summary['insurance_fund_end']:,.2f}"),
         (
             "pool NAV start -> end",

@@ -146,7 +146,10 @@ def run(opts: Options, echo=print) -> dict[str, Any]:
             replay, on_end="stop", heartbeat=max(scen.step * 3, 300),
         )  # fmt: skip
         pusher = supervisor.start("pusher-scenario", [oracle_bin, "push", "--config", str(config)])
-        _drive_scenario(driver, supervisor, pusher, keeper, scen, expiries, samples)
+        outages = _drive_scenario(
+            driver, supervisor, pusher, keeper, scen, expiries, samples, chain_now, echo
+        )
+        keeper.resume()  # the keeper is back for the rest of the run, whatever the last row
 
         last = scen.rows[-1]
         hold = work / "hold.replay.csv"
@@ -173,7 +176,7 @@ def run(opts: Options, echo=print) -> dict[str, Any]:
         echo("[7/7] verdicts from chain state")
         summary, details = _analyse(
             driver, book, start_block, health_start, health_after, nav_start, clock, started,
-            scen,
+            scen, outages, samples,
         )  # fmt: skip
         report.write(opts.out, summary, details, samples, scen)
         return summary
@@ -284,24 +287,50 @@ def _oracle_update_txs(driver: Driver, from_block: int, to_block: int) -> list[t
     return sorted(found)
 
 
-def _drive_scenario(driver, supervisor, pusher: Child, keeper: Child, scen, expiries, samples):
+def _drive_scenario(
+    driver, supervisor, pusher: Child, keeper: Child, scen, expiries, samples, start: int, echo
+) -> list[dict[str, Any]]:
     """Advance chain time by the scenario's step after each oracle update the pusher lands,
-    until the pusher has played the whole file (it exits 0 with ``on_end: stop``)."""
+    until the pusher has played the whole file (it exits 0 with ``on_end: stop``). The
+    keeper follows the scenario's ``keeper`` column by chain time (paused with SIGSTOP while
+    the row in force says ``off``); returns the outages as chain times and blocks."""
     last = driver.block_number()
     deadline = time.time() + len(scen.rows) * (PUSHER_POLL + 10) + 60
+    up = True
+    outages: list[dict[str, Any]] = []
+
+    def follow_keeper() -> None:
+        nonlocal up
+        row = scen.row_at(driver.timestamp() - start)
+        if row.keeper == up:
+            return
+        up = row.keeper
+        if up:
+            keeper.resume()
+            outages[-1].update(to_t=row.t, to_block=driver.block_number())
+            echo(f"      keeper back at scenario t = {row.t} s")
+        else:
+            keeper.pause()
+            outages.append({"from_t": row.t, "from_block": driver.block_number()})
+            echo(f"      keeper down at scenario t = {row.t} s (outage)")
+
     while True:
-        supervisor.check(keeper)
+        if up:
+            supervisor.check(keeper)
         head = driver.block_number()
         if head > last:
             for _block, _tx in _oracle_update_txs(driver, last + 1, head):
                 _sample(driver, expiries, samples, "update")
                 driver.warp(scen.step)
+                follow_keeper()
             last = head
         if not pusher.running:
             code = pusher.process.returncode
             if code != 0:
                 raise DemoError(f"oracle push exited {code}; last lines:\n{pusher.tail()}")
-            return
+            if outages and "to_t" not in outages[-1]:
+                outages[-1].update(to_t=scen.rows[-1].t, to_block=driver.block_number())
+            return outages
         if time.time() > deadline:
             raise DemoError(f"the scenario did not finish in time; pusher log:\n{pusher.tail()}")
         time.sleep(0.05)
@@ -378,7 +407,7 @@ def _sample(driver: Driver, expiries, samples: list, phase: str) -> None:
 
 
 def _analyse(driver, book: Book, start_block, health_start, health_after, nav_start, clock,
-             started, scen):  # fmt: skip
+             started, scen, outages, samples):  # fmt: skip
     c = driver.c
     head = driver.block_number()
     liquidations = []
@@ -396,10 +425,13 @@ def _analyse(driver, book: Book, start_block, health_start, health_after, nav_st
         int(log["args"]["position_id"])
         for log in driver.logs(c.clearing.events.PositionSettled, start_block, head)
     ]
-    bad_debt = sum(
-        int(log["args"]["insurance_paid"]) + int(log["args"]["pool_loss"])
-        for log in driver.logs(c.clearing.events.BadDebt, start_block, head)
-    )
+    # Who bore the bad debt: the insurance fund first, then the pool (BadDebt events); and
+    # what the pool owes traders it could not pay (claims, senior to LPs).
+    debts = driver.logs(c.clearing.events.BadDebt, start_block, head)
+    borne_insurance = sum(int(log["args"]["insurance_paid"]) for log in debts)
+    borne_pool = sum(int(log["args"]["pool_loss"]) for log in debts)
+    bad_debt = borne_insurance + borne_pool
+    claims_owed = driver.eth_call(c.pool.functions.owed())
 
     # Health at the block before each liquidation (chain state, not the keeper's word).
     healthy = []
@@ -442,6 +474,20 @@ def _analyse(driver, book: Book, start_block, health_start, health_after, nav_st
         "vaults_liquidated": len(liquidated_ids),
         "insurance_fund_start": 0.0,
         "seed_straddle": _seed_comparison(book, liquidated_ids),
+        "bad_debt_borne": {
+            "insurance": borne_insurance / c.unit,
+            "pool": borne_pool / c.unit,
+            "claims_owed_end": claims_owed / c.unit,
+            "vaults": len({int(log["args"]["position_id"]) for log in debts}),
+        },
+        "keeper_outages": outages,
+        # samples of the scenario and the wait after it (every oracle update) where the
+        # pool's NAV could not be read: NAV marks every open leg, so a revert there is a
+        # frozen price path. After the expiry warp the oracle is stale until the next push
+        # by design (reads fail closed), so those samples do not count.
+        "frozen_reads": sum(
+            1 for s in samples if s["phase"] in ("update", "wait") and s["pool_nav"] is None
+        ),
         "by_kind": by_kind,
     }
     summary = analysis.summarize(

@@ -8,7 +8,9 @@ A scenario file (``scenarios/*.csv``) is relative in time so it fits any deploym
 
 ``t`` is seconds from the scenario's start (strictly increasing, evenly spaced: the demo's
 chain driver advances chain time by that step after each oracle update), ``spot`` the price
-in quote per unit, ``vol`` the annualised ATM vol applied flat to every listed expiry.
+in quote per unit, ``vol`` the annualised ATM vol applied flat to every listed expiry. An
+optional ``keeper`` column (``on`` / ``off``, default ``on``) takes the keeper down from a
+row's time until the next ``on`` row: a keeper outage (the ``gap`` scenario).
 ``#`` lines and blank lines are skipped. Consecutive rows must differ (spot by at least
 ``MIN_SPOT_MOVE_BPS`` or vol by at least ``MIN_VOL_MOVE``) so that the pusher's deviation
 trigger fires on every row and each row lands on chain as one update.
@@ -26,6 +28,8 @@ from pathlib import Path
 MIN_SPOT_MOVE_BPS = 2.0  # the demo's pusher pushes spot on a 1 bp move
 MIN_VOL_MOVE = 0.002  # ... and a smile on a 0.1 vol-point move
 COLUMNS = ("t", "spot", "vol")
+OPTIONAL_COLUMNS = ("keeper",)
+KEEPER_STATES = {"on": True, "off": False}
 
 
 class ScenarioError(ValueError):
@@ -37,6 +41,7 @@ class Row:
     t: int  # seconds from the scenario's start
     spot: float  # quote per unit
     vol: float  # annualised ATM vol (0.6 = 60 %)
+    keeper: bool = True  # False: the keeper is down from this row until the next "on" row
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,30 @@ class Scenario:
     def low(self) -> Row:
         return min(self.rows, key=lambda r: r.spot)
 
+    def row_at(self, t: float) -> Row:
+        """The row in force at scenario time ``t`` (the last row with ``row.t <= t``)."""
+        current = self.rows[0]
+        for row in self.rows:
+            if row.t > t:
+                break
+            current = row
+        return current
+
+    def outages(self) -> list[tuple[int, int]]:
+        """(from t, to t) of every keeper outage; ``to`` is the next ``on`` row's t (or the
+        last row's t when the scenario ends with the keeper down)."""
+        out: list[tuple[int, int]] = []
+        start: int | None = None
+        for row in self.rows:
+            if not row.keeper and start is None:
+                start = row.t
+            elif row.keeper and start is not None:
+                out.append((start, row.t))
+                start = None
+        if start is not None:
+            out.append((start, self.rows[-1].t))
+        return out
+
 
 def parse(text: str, name: str = "scenario") -> Scenario:
     """Parse and validate scenario CSV text (see the module doc)."""
@@ -68,10 +97,12 @@ def parse(text: str, name: str = "scenario") -> Scenario:
         raise ScenarioError(f"{name}: empty scenario")
     header_line, header = lines[0]
     columns = [c.strip() for c in next(csv.reader([header]))]
-    if sorted(columns) != sorted(COLUMNS):
+    if len(set(columns)) != len(columns) or not (
+        set(COLUMNS) <= set(columns) <= set(COLUMNS + OPTIONAL_COLUMNS)
+    ):
         raise ScenarioError(
-            f"{name}:{header_line}: header must be the columns {', '.join(COLUMNS)}, "
-            f"got {', '.join(columns)}"
+            f"{name}:{header_line}: header must be the columns {', '.join(COLUMNS)} "
+            f"(and optionally {', '.join(OPTIONAL_COLUMNS)}), got {', '.join(columns)}"
         )
     rows: list[Row] = []
     for number, line in lines[1:]:
@@ -85,6 +116,10 @@ def parse(text: str, name: str = "scenario") -> Scenario:
             raise ScenarioError(
                 f"{name}:{number}: t must be an integer, spot and vol numbers"
             ) from None
+        state = record.get("keeper", "on").lower()
+        if state not in KEEPER_STATES:
+            raise ScenarioError(f"{name}:{number}: keeper must be on or off, got {state!r}")
+        row = Row(row.t, row.spot, row.vol, KEEPER_STATES[state])
         if row.spot <= 0:
             raise ScenarioError(f"{name}:{number}: spot must be > 0")
         if not 0 < row.vol <= 10:
@@ -105,6 +140,8 @@ def parse(text: str, name: str = "scenario") -> Scenario:
                 )
         elif row.t != 0:
             raise ScenarioError(f"{name}:{number}: the first row must have t = 0")
+        elif not row.keeper:
+            raise ScenarioError(f"{name}:{number}: the keeper must be on at t = 0")
         rows.append(row)
     if len(rows) < 2:
         raise ScenarioError(f"{name}: at least two rows are needed")

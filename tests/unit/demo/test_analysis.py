@@ -105,12 +105,21 @@ def test_summarize__full_and_partial_counted_and_latency_stats():
     assert verdict(summary) == []
 
 
+QUIET = dict(
+    positions_opened=1, liquidations=[], unhealthy_left=0, healthy_liquidated=0,
+    isolation_violations=0, bad_debt=0, insurance_fund_end=0, pool_nav_start=0,
+    pool_nav_end=0, latency_s=[], duration_s=1,
+)  # fmt: skip
+
+
 def test_verdict__unhealthy_left_or_no_liquidation__fails():
-    summary = summarize(
-        positions_opened=1, liquidations=[], unhealthy_left=2, healthy_liquidated=0,
-        isolation_violations=0, bad_debt=0, insurance_fund_end=0, pool_nav_start=0,
-        pool_nav_end=0, latency_s=[], duration_s=1,
-    )  # fmt: skip
+    summary = summarize(**{**QUIET, "unhealthy_left": 2})
     failed = verdict(summary)
     assert "unhealthy_left = 2 (must be 0)" in failed and "no liquidation happened" in failed
     assert summary["keeper_latency_s"]["median"] is None
+
+
+def test_verdict__a_frozen_nav_read__fails():
+    assert not any("frozen" in f for f in verdict(summarize(**QUIET, extra={"frozen_reads": 0})))
+    failed = verdict(summarize(**QUIET, extra={"frozen_reads": 3}))
+    assert "frozen_reads = 3 (the NAV must always read)" in failed

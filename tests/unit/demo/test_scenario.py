@@ -7,7 +7,7 @@ from ringfence.demo.scenario import Row, ScenarioError, load, parse, render_repl
 from ringfence.paths import ROOT
 
 
-@pytest.mark.parametrize("name", ["crash", "vol-spike", "bleed-to-expiry"])
+@pytest.mark.parametrize("name", ["crash", "vol-spike", "bleed-to-expiry", "gap"])
 def test_load__shipped_scenarios__valid(name):
     scen = load(ROOT / "scenarios" / f"{name}.csv")
     assert scen.rows[0].t == 0 and scen.step > 0
@@ -39,11 +39,39 @@ def test_load__vol_spike__flat_spot_vol_tripled():
         ("t,spot,vol\n0,3000,0.6\n60,3100,0.6\n90,3200,0.6\n", "evenly spaced"),
         ("t,spot,vol\n0,3000,0.6\n60,-1,0.6\n", "spot must be > 0"),
         ("t,spot,vol\n0,3000,0.6\n", "at least two rows"),
+        ("t,spot,vol,keeper\n0,3000,0.6,on\n60,2900,0.6,down\n", "keeper must be on or off"),
+        ("t,spot,vol,keeper\n0,3000,0.6,off\n60,2900,0.6,on\n", "keeper must be on at t = 0"),
+        ("t,spot,vol,vol\n0,3000,0.6,0.6\n", "header must be"),
+        ("t,spot,vol,keepr\n0,3000,0.6,on\n", "header must be"),
     ],
 )
 def test_parse__bad_scenario__error_names_the_problem(text, message):
     with pytest.raises(ScenarioError, match=message):
         parse(text, "bad")
+
+
+def test_load__gap__minus_40_percent_vol_x3_in_one_update_then_30_minute_outage():
+    scen = load(ROOT / "scenarios" / "gap.csv")
+    first, gap = scen.rows[0], scen.rows[1]
+    assert gap.spot == pytest.approx(first.spot * 0.6) and gap.vol == pytest.approx(3 * first.vol)
+    assert scen.outages() == [(gap.t, gap.t + 30 * 60)]
+    assert first.keeper and not gap.keeper and scen.rows[-1].keeper
+    assert scen.rows[-1].spot > gap.spot  # a recovery, with the keeper back
+
+
+def test_keeper_column__default_on_and_row_in_force_by_time():
+    scen = parse("t,spot,vol\n0,3000,0.6\n60,2900,0.6\n", "plain")
+    assert all(row.keeper for row in scen.rows) and scen.outages() == []
+    scen = parse(
+        "t,keeper,spot,vol\n0,on,3000,0.6\n60,off,2900,0.6\n120,off,2800,0.6\n180,on,2850,0.6\n",
+        "outage",
+    )
+    assert [scen.row_at(t).keeper for t in (0, 59, 60, 179.5, 180, 10_000)] == [
+        True, True, False, False, True, True,
+    ]  # fmt: skip
+    assert scen.outages() == [(60, 180)]
+    ends_down = parse("t,spot,vol,keeper\n0,3000,0.6,on\n60,2900,0.6,off\n", "down")
+    assert ends_down.outages() == [(60, 60)]
 
 
 def test_render_replay__valid_pusher_file_with_open_expiries_only(tmp_path):
