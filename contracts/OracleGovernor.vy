@@ -6,10 +6,11 @@
         parameters, and lists and delists expiries here; every bound is
         checked here, then the oracle's governor-only writers store the
         result. The oracle itself keeps only the report path and its reads.
-        A change that could move or freeze a live vault's prices (adding a
-        signer, the quorum, a priced feed's parameters) is announced and
-        waits a day (CHANGE_DELAY) before anyone may apply it; before the
-        first price nothing depends on them, so they apply at once.
+        A change that could move or freeze a live vault's prices (adding or
+        removing a signer, the quorum, a priced feed's parameters) is
+        announced and waits a day (CHANGE_DELAY) before anyone may apply it;
+        before the first price nothing depends on them, so they apply at
+        once.
 @dev Deploy this first, then `Oracle(checker, governor)`, then `bind(oracle)`
      once. Every revert names the rule ("oracle: ..." as before the split,
      so operators' runbooks keep their messages); every change is logged
@@ -70,6 +71,8 @@ CHANGE_WINDOW: constant(uint256) = 7 * 86_400
 oracle: public(address)
 # @dev signer -> earliest time its queued addition may apply (0: none queued).
 pending_signer: public(HashMap[address, uint256])
+# @dev signer -> earliest time its queued removal may apply (0: none queued).
+pending_removal: public(HashMap[address, uint256])
 # @dev The queued quorum and the earliest time it may apply (0: none queued).
 _pending_quorum: uint256
 _pending_quorum_at: uint256
@@ -160,24 +163,53 @@ def cancel_signer(signer: address):
 def remove_signer(signer: address):
     """
     @notice Deregister `signer`; its reports stop counting from the next
-            aggregation. At once, always: a compromised key must be rotated
-            out without a delay, and what remains is a set whose every
-            member was announced. Governance only.
+            aggregation: at once before the oracle's first price, else
+            queued (`SignerRemovalQueued`) for `apply_removal` a day later.
+            A removal moves the median as surely as an addition (the signers
+            left decide it), so it waits like one. Governance only.
     @param signer A registered signer.
     @dev Reverts "oracle: quorum above signers" when fewer signers than the
          quorum would remain: lower the quorum (or add a signer) first.
     """
     ownable._check_owner()
     o: IRingfenceOracle = self._bound()
-    assert staticcall o.is_signer(signer), "oracle: not a signer"
-    quorum: uint256 = staticcall o.quorum()
-    kept: DynArray[address, MAX_SIGNERS] = []
-    for s: address in staticcall o.signers():
-        if s != signer:
-            kept.append(s)
-    assert len(kept) >= quorum, "oracle: quorum above signers"
-    extcall o.set_signers(kept, quorum)
-    log IOracleGovernor.SignerRemoved(signer=signer)
+    self._remaining(o, signer)
+    if self._any_priced(o):
+        effective_at: uint256 = block.timestamp + CHANGE_DELAY
+        self.pending_removal[signer] = effective_at
+        log IOracleGovernor.SignerRemovalQueued(
+            signer=signer, effective_at=effective_at
+        )
+        return
+    self._remove_signer(o, signer)
+
+
+@external
+def apply_removal(signer: address):
+    """
+    @notice Deregister `signer`, queued by `remove_signer` at least a day
+            ago. Permissionless.
+    @param signer A signer with a queued removal.
+    @dev Reverts "oracle: nothing queued", "oracle: change not due",
+         "oracle: change lapsed", or as `remove_signer` when the set or the
+         quorum changed meanwhile.
+    """
+    o: IRingfenceOracle = self._bound()
+    self._check_due(self.pending_removal[signer])
+    self.pending_removal[signer] = 0
+    self._remove_signer(o, signer)
+
+
+@external
+def cancel_removal(signer: address):
+    """
+    @notice Drop the queued removal of `signer`. Governance only.
+    @param signer A signer with a queued removal.
+    """
+    ownable._check_owner()
+    assert self.pending_removal[signer] != 0, "oracle: nothing queued"
+    self.pending_removal[signer] = 0
+    log IOracleGovernor.SignerRemovalCancelled(signer=signer)
 
 
 @external
@@ -468,6 +500,30 @@ def _add_signer(o: IRingfenceOracle, signer: address):
     signers.append(signer)
     extcall o.set_signers(signers, staticcall o.quorum())
     log IOracleGovernor.SignerAdded(signer=signer)
+
+
+@internal
+@view
+def _remaining(
+    o: IRingfenceOracle, signer: address
+) -> DynArray[address, MAX_SIGNERS]:
+    """
+    @dev The signer set without `signer`: it must be registered, and at least
+         the quorum must remain.
+    """
+    assert staticcall o.is_signer(signer), "oracle: not a signer"
+    kept: DynArray[address, MAX_SIGNERS] = []
+    for s: address in staticcall o.signers():
+        if s != signer:
+            kept.append(s)
+    assert len(kept) >= staticcall o.quorum(), "oracle: quorum above signers"
+    return kept
+
+
+@internal
+def _remove_signer(o: IRingfenceOracle, signer: address):
+    extcall o.set_signers(self._remaining(o, signer), staticcall o.quorum())
+    log IOracleGovernor.SignerRemoved(signer=signer)
 
 
 @internal

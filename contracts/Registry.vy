@@ -317,6 +317,7 @@ def listing(
             underlying index (0: unlisted) and terms, and what `detail`
             asks for (zero otherwise).
     """
+    assert detail <= constants.LISTING_WITHDRAWAL, "registry: unknown detail"
     opening: bool = detail == constants.LISTING_OPENING
     out: IRegistry.Listing = empty(IRegistry.Listing)
     for i: uint256 in range(n, bound=constants.MAX_LEGS):

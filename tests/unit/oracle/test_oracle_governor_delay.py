@@ -131,15 +131,77 @@ def test_apply_signer__set_full_meanwhile__reverts_too_many(priced, governance, 
         governor.apply_signer(late)
 
 
-def test_remove_signer__after_a_price__at_once(priced, governance, register, signers):
-    # rotating out a compromised key cannot wait a day
-    register(2)  # after the price: queued
-    governor = gov(priced)
+def _signers_applied(priced, register, n):
+    """signers[0..n-1] registered on a priced oracle (additions queued, then applied)."""
+    accounts = register(n)
     boa.env.time_travel(seconds=CHANGE_DELAY)
-    governor.apply_signer(signers[1].address)
+    for account in accounts[1:]:
+        gov(priced).apply_signer(account.address)
+    return accounts
+
+
+def test_remove_signer__after_a_price__queued_until_applied(priced, governance, register):
+    first, second = _signers_applied(priced, register, 2)
+    governor = gov(priced)
     with boa.env.prank(governance):
-        governor.remove_signer(signers[1].address)
-    assert not priced.is_signer(signers[1].address)
+        governor.remove_signer(second.address)
+    assert _names(governor) == ["SignerRemovalQueued"]
+    assert priced.is_signer(second.address)
+    assert governor.pending_removal(second.address) == now() + CHANGE_DELAY
+    boa.env.time_travel(seconds=CHANGE_DELAY)
+    governor.apply_removal(second.address)
+    assert priced.signers() == [first.address]
+    with boa.reverts("oracle: nothing queued"):
+        governor.apply_removal(second.address)
+
+
+def test_removals_then_own_signer_in_one_block__median_does_not_move(
+    priced, relay, governance, register, signers
+):
+    # attack review (governor split) A2: an owner signer queued a day ahead is harmless in
+    # a set of honest ones (median of [2000, 2000, 2000, 2400] = 2000); removing the honest
+    # signers at once would hand it the median in one block. Removals wait a day too.
+    honest = _signers_applied(priced, register, 3)
+    owner_signer = signers[7]
+    governor = gov(priced)
+    with boa.env.prank(governance):
+        governor.add_signer(owner_signer.address)
+    boa.env.time_travel(seconds=CHANGE_DELAY)
+    governor.apply_signer(owner_signer.address)
+    relay.submit(*[(spot_report(ETH_SPOT), account) for account in honest])
+    with boa.env.prank(governance):
+        for account in honest:
+            governor.remove_signer(account.address)
+    pump = spot_report(ETH_SPOT * 6 // 5, observed_at=now())
+    relay.submit((pump, owner_signer))
+    assert priced.price(ETH) == ETH_SPOT
+    assert all(priced.is_signer(account.address) for account in honest)
+
+
+def test_cancel_removal__dropped(priced, governance, outsider, register):
+    _, second = _signers_applied(priced, register, 2)
+    governor = gov(priced)
+    with boa.env.prank(governance):
+        governor.remove_signer(second.address)
+    with boa.env.prank(outsider), boa.reverts("ownable: caller is not the owner"):
+        governor.cancel_removal(second.address)
+    with boa.env.prank(governance):
+        governor.cancel_removal(second.address)
+    boa.env.time_travel(seconds=CHANGE_DELAY)
+    with boa.reverts("oracle: nothing queued"):
+        governor.apply_removal(second.address)
+
+
+def test_apply_removal__quorum_raised_meanwhile__reverts(priced, governance, register):
+    _, second = _signers_applied(priced, register, 2)
+    governor = gov(priced)
+    with boa.env.prank(governance):
+        governor.remove_signer(second.address)
+        governor.set_quorum(2)
+    boa.env.time_travel(seconds=CHANGE_DELAY)
+    governor.apply_quorum()
+    with boa.reverts("oracle: quorum above signers"):
+        governor.apply_removal(second.address)
 
 
 # --- quorum -----------------------------------------------------------------------------
@@ -171,6 +233,7 @@ def test_apply_quorum__signers_removed_meanwhile__out_of_range(
         governor.set_quorum(2)
         governor.remove_signer(signers[1].address)
     boa.env.time_travel(seconds=CHANGE_DELAY)
+    governor.apply_removal(signers[1].address)  # both due: the removal lands first
     with boa.reverts("oracle: quorum out of range"):
         governor.apply_quorum()
     assert priced.quorum() == 1

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle_helpers import (
+    CHANGE_DELAY,
     ETH,
     ETH_SPOT,
     FLAT_VOL,
@@ -123,9 +124,15 @@ def test_spot_quorum__removed_signer__excluded_from_next_aggregation(
     )
     assert oracle.price(ETH) == ETH_SPOT + 100 * WAD
     with boa.env.prank(governance):
-        gov(oracle).remove_signer(third.address)
-    boa.env.time_travel(seconds=1)
-    relay.submit((spot_report(ETH_SPOT), first))
+        gov(oracle).remove_signer(third.address)  # the oracle has a price: queued a day
+    boa.env.time_travel(seconds=CHANGE_DELAY)
+    gov(oracle).apply_removal(third.address)
+    accepted, reasons = relay.submit(
+        (spot_report(ETH_SPOT), first),
+        (spot_report(ETH_SPOT + 100 * WAD), second),
+        (spot_report(ETH_SPOT + 200 * WAD), third),
+    )
+    assert (accepted, reasons) == (2, ["unknown signer"])
     assert oracle.price(ETH) == ETH_SPOT + 50 * WAD  # mean of first and second
     assert oracle.fresh_report_count(ETH, 0) == 2
 

@@ -96,6 +96,11 @@ def test_listing__less_detail__reads_only_what_is_asked(proto):
     assert terms.params.im_factor == 0
 
 
+def test_listing__unknown_detail__reverts(proto):
+    with boa.reverts("registry: unknown detail"):
+        proto.registry.listing([proto.series[(2000, True)], 0, 0, 0], 1, LISTING_WITHDRAWAL + 1)
+
+
 def test_listing__withdrawal__pricing_and_pause_flag_only(proto):
     sids = [proto.series[(2000, True)], 0, 0, 0]
     with boa.env.prank(proto.guardian):
