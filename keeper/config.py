@@ -73,7 +73,7 @@ class KeeperConfig:
     # --- fees
     max_fee_ceiling_gwei: float = _opt(200.0, "No transaction ever offers more per gas, gwei.")
     priority_fee_gwei: float = _opt(1.0, "maxPriorityFeePerGas of a first attempt, gwei.")
-    base_fee_multiplier: int = _opt(2, "maxFeePerGas = this x base fee + priority fee.")
+    base_fee_multiplier: float = _opt(2.0, "maxFeePerGas = this x base fee + priority fee.")
     replace_after_blocks: int = _opt(3, "Blocks before a pending tx is replaced (+12.5 % fees).")
     # --- service
     poll_interval_s: float = _opt(2.0, "Seconds between polls of the head; scans need a new head.")

@@ -98,6 +98,7 @@ class Keeper:
                 max_fee_ceiling=config.max_fee_ceiling_wei,
                 priority_fee=config.priority_fee_wei,
                 base_fee_multiplier=config.base_fee_multiplier,
+                replace_after_blocks=config.replace_after_blocks,
             ),
             replace_after_blocks=config.replace_after_blocks,
             gas_multiplier=config.gas_estimate_multiplier,

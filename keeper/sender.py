@@ -15,8 +15,10 @@ Rules (docs/keeper.md has the rationale):
   poisoned ids among n cost at most about 2 k log2(n) extra ``eth_call``s.
 - **One nonce manager.** Nonces are handed out locally; on a nonce error from the node the
   manager resyncs from ``eth_getTransactionCount(address, "pending")``.
-- **EIP-1559 fees under a ceiling.** First attempt: priority fee ``priority_fee``, max fee
-  ``base_fee_multiplier`` x base fee + priority fee, both capped at ``max_fee_ceiling``.
+- **EIP-1559 fees under a ceiling** (``ringfence.fees``, the policy the oracle pusher uses
+  too). First attempt: priority fee ``priority_fee``, max fee
+  ``base_fee_multiplier`` x base fee + priority fee, both capped at ``max_fee_ceiling``;
+  with the ceiling below the base fee nothing is sent (the keeper waits).
   Not mined after ``replace_after_blocks`` blocks: the same nonce and calldata are resent
   with BOTH fees at least +12.5 % (rounded up); when the ceiling does not leave room for a
   full bump the keeper waits for the pending transaction instead of underpricing it.
@@ -39,11 +41,10 @@ from eth_utils import to_checksum_address
 from keeper import abi
 from keeper.planner import health_many
 from keeper.rpc import Chain, RpcError, revert_reason, to_int
+from ringfence.fees import FeePolicy, Fees
 
 log = logging.getLogger("keeper.sender")
 
-BUMP_NUMERATOR = 1_125  # +12.5 %
-BUMP_DENOMINATOR = 1_000
 
 NONCE_ERRORS = ("nonce too low", "nonce too high", "invalid nonce", "nonce has already been used")
 KNOWN_ERRORS = ("already known", "known transaction", "already imported")
@@ -58,50 +59,6 @@ LIQUIDATE = "liquidate"
 SETTLE = "settle"
 _FUNCTIONS = {LIQUIDATE: "liquidate_many", SETTLE: "settle_many"}
 _EVENTS = {LIQUIDATE: "PositionLiquidated", SETTLE: "PositionSettled"}
-
-
-def bumped(value: int) -> int:
-    """``value`` x 1.125 rounded up, and at least ``value + 1``."""
-    return max(-(-value * BUMP_NUMERATOR // BUMP_DENOMINATOR), value + 1)
-
-
-@dataclass(frozen=True)
-class Fees:
-    max_fee: int  # maxFeePerGas, wei
-    priority_fee: int  # maxPriorityFeePerGas, wei
-
-
-@dataclass(frozen=True)
-class FeePolicy:
-    """EIP-1559 pricing; every figure in wei per gas."""
-
-    max_fee_ceiling: int
-    priority_fee: int = 10**9
-    base_fee_multiplier: int = 2
-
-    def initial(self, base_fee: int) -> Fees | None:
-        """Fees of a first attempt, or None when the ceiling is below the base fee."""
-        priority = min(self.priority_fee, self.max_fee_ceiling)
-        max_fee = min(self.max_fee_ceiling, base_fee * self.base_fee_multiplier + priority)
-        if max_fee < base_fee:
-            return None
-        return Fees(max_fee=max_fee, priority_fee=min(priority, max_fee))
-
-    def replacement(self, old: Fees, base_fee: int) -> Fees | None:
-        """Fees of a same-nonce replacement: both at least ``bumped(old)``, never above the
-        ceiling; None when the ceiling leaves no room for a full bump (then wait)."""
-        min_max = bumped(old.max_fee)
-        min_priority = bumped(old.priority_fee)
-        priority = max(min_priority, self.priority_fee)
-        max_fee = min(
-            self.max_fee_ceiling, max(min_max, base_fee * self.base_fee_multiplier + priority)
-        )
-        if max_fee < min_max:
-            return None
-        priority = min(priority, max_fee)
-        if priority < min_priority:
-            return None
-        return Fees(max_fee=max_fee, priority_fee=priority)
 
 
 class Signer(Protocol):

@@ -16,7 +16,13 @@ import click
 
 from oracle.config import Config, load_config, reference
 from oracle.errors import ConfigError, TransientError
-from oracle.keystore import DEFAULT_PASSWORD_ENV, list_keystores, new_keystore, read_password
+from oracle.keystore import (
+    DEFAULT_PASSWORD_ENV,
+    list_keystores,
+    new_keystore,
+    read_password,
+    read_private_key,
+)
 from ringfence import console
 
 EXIT_CONFIG = 2
@@ -140,10 +146,10 @@ def push(
 def _pusher(
     cfg: Config, chain: Any, account: Any, dry_run: bool, metrics_port: int | None, sources: dict
 ) -> Any:
-    from oracle.fees import GWEI, FeePolicy
     from oracle.metrics import Metrics
     from oracle.sender import Sender
     from oracle.service import Pusher, make_clock
+    from ringfence.fees import GWEI, FeePolicy
 
     metrics = Metrics()
     if metrics_port is not None:
@@ -273,6 +279,12 @@ def keys() -> None:
     """Manage encrypted keystores (eth-account / Web3 Secret Storage JSON)."""
 
 
+def _dir_option(help_text: str) -> Any:
+    return click.option(
+        "--dir", "directory", required=True, type=click.Path(file_okay=False), help=help_text
+    )
+
+
 def _password_options(fn: Any) -> Any:
     fn = click.option(
         "--password-env",
@@ -289,13 +301,7 @@ def _password_options(fn: Any) -> Any:
 
 
 @keys.command("new")
-@click.option(
-    "--dir",
-    "directory",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Keystore directory (created if missing).",
-)
+@_dir_option("Keystore directory (created if missing).")
 @_password_options
 def keys_new(directory: str, password_file: str | None, password_env: str) -> None:
     """Create a new key, encrypted with the password; prints its address and file."""
@@ -306,14 +312,30 @@ def keys_new(directory: str, password_file: str | None, password_env: str) -> No
     click.echo(f"{entry.address} {entry.path}")
 
 
-@keys.command("list")
+@keys.command("import")
+@_dir_option("Keystore directory (created if missing).")
 @click.option(
-    "--dir",
-    "directory",
+    "--key-file",
     required=True,
-    type=click.Path(file_okay=False),
-    help="Keystore directory.",
+    type=click.Path(dir_okay=False),
+    help="File whose first line is the hex private key (never pass a key as an argument).",
 )
+@_password_options
+def keys_import(
+    directory: str, key_file: str, password_file: str | None, password_env: str
+) -> None:
+    """Encrypt an existing private key (e.g. the signer a deployment registered) into a
+    keystore; prints its address and file."""
+    try:
+        key = read_private_key(key_file)
+        entry = new_keystore(directory, read_password(password_file, password_env), key)
+    except ConfigError as exc:
+        fail(exc)
+    click.echo(f"{entry.address} {entry.path}")
+
+
+@keys.command("list")
+@_dir_option("Keystore directory.")
 def keys_list(directory: str) -> None:
     """List the keystores in a directory (address and file), without decrypting."""
     try:

@@ -51,6 +51,25 @@ def new_keystore(
     return KeystoreEntry(account.address, path)
 
 
+def read_private_key(path: str | Path) -> bytes:
+    """A hex private key (``0x`` optional) from the first line of a file, checked; the
+    key never appears on a command line or in an error message."""
+    try:
+        text = Path(path).read_text().splitlines()[0].strip() if Path(path).stat().st_size else ""
+    except OSError as exc:
+        raise ConfigError(f"key file {path}: {exc.strerror or exc}") from None
+    raw = text.removeprefix("0x")
+    if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
+        raise ConfigError(f"key file {path}: expected 32 bytes of hex (64 hex digits, 0x optional)")
+    key = bytes.fromhex(raw)
+    if not 0 < int.from_bytes(key, "big") < SECP256K1_N:
+        raise ConfigError(f"key file {path}: not a valid secp256k1 private key")
+    return key
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
 def list_keystores(directory: str | Path) -> list[KeystoreEntry]:
     """Every keystore JSON in ``directory`` (sorted by file name), without decrypting."""
     directory = Path(directory)

@@ -8,7 +8,8 @@ oracle_last_pushed_value            gauge   last value accepted on-chain; labels
 oracle_last_push_timestamp_seconds  gauge   observation time of that value (unix s)
 oracle_deviation_at_push            gauge   deviation that triggered it (bps spot, vol points)
 oracle_transactions_total           counter submit transactions by outcome (mined, reverted,
-                                            timeout, superseded, failed, dry_run)
+                                            timeout, superseded, failed, deferred,
+                                            dry_run)
 oracle_reports_total                counter reports by result (accepted, rejected)
 oracle_replacements_total           counter same-nonce replacements sent
 oracle_signer_balance_wei           gauge   native balance of the signer/relayer account

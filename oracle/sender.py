@@ -5,7 +5,9 @@ transaction stuck from an earlier run is replaced rather than queued behind), br
 then polls. While unmined, `FeePolicy.should_replace` decides when to re-sign the SAME nonce
 and calldata with both fees +12.5 %; every hash sent is watched, since any of them may be
 the one that lands. Gives up after ``receipt_timeout`` seconds with outcome ``timeout``
-(the nonce is remembered so the next attempt out-bids the pending one).
+(the nonce is remembered so the next attempt out-bids the pending one). Fees follow
+``ringfence.fees.FeePolicy``, the keeper's policy too: when the ceiling is below the base
+fee nothing is broadcast (outcome ``deferred``: the reports wait for the next cycle).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from eth_account.signers.local import LocalAccount
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from oracle.errors import TransientError
-from oracle.fees import FeePolicy, Fees
 from oracle.rpc import FailoverRpc
+from ringfence.fees import FeePolicy, Fees
 
 log = logging.getLogger("oracle.sender")
 
@@ -31,7 +33,7 @@ UNDERPRICED = ("underpriced", "fee too low", "replacement")
 
 @dataclass
 class SendResult:
-    outcome: str  # "mined", "reverted", "timeout", "superseded", "failed"
+    outcome: str  # "mined", "reverted", "timeout", "superseded", "failed", "deferred"
     nonce: int
     tx_hash: str | None = None  # the hash that was mined (or the last sent)
     receipt: Any = None
@@ -144,13 +146,24 @@ class Sender:
         base_fee = int(latest.get("baseFeePerGas", 0) or 0)
         floor = self._pending[1] if self._pending and self._pending[0] == nonce else None
         fees = self.policy.initial(base_fee, floor=floor)
+        if fees is None:
+            # A transaction under the ceiling could not be mined at this base fee: broadcast
+            # nothing (it would only sit in the pool) and let the next cycle try again.
+            ceiling = self.policy.max_fee_ceiling
+            self._event("tx_fee_ceiling", nonce=nonce, base_fee=base_fee, ceiling=ceiling)
+            return SendResult(
+                "deferred",
+                nonce,
+                error=f"base fee {base_fee} wei above the fee ceiling "
+                f"{self.policy.max_fee_ceiling} wei: nothing sent",
+            )
         result = SendResult("timeout", nonce, fees=fees)
         raw, tx_hash = self._sign(to, data, nonce, gas, fees)
         try:
             status = self._broadcast(raw, tx_hash)
             if status == "underpriced" and floor is None:
                 # Something from an earlier run sits at this nonce: try to out-bid it.
-                bumped = self.policy.bump(fees)
+                bumped = self.policy.replacement(fees, base_fee)
                 if bumped is not None:
                     fees = bumped
                     raw, tx_hash = self._sign(to, data, nonce, gas, fees)
@@ -214,7 +227,7 @@ class Sender:
             block = int(self.rpc.call(lambda w3: w3.eth.block_number, "eth_blockNumber"))
             if not self.policy.should_replace(sent_block, block, sent_at, now):
                 continue
-            new_fees = self.policy.bump(fees)
+            new_fees = self.policy.replacement(fees, base_fee)
             if new_fees is None:
                 if not at_ceiling_logged:
                     self._event(

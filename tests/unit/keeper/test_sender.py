@@ -8,77 +8,14 @@ from eth_utils import keccak
 from keeper_fakes import VIEW, FakeClearingHouse, FakeNode
 
 from keeper.rpc import Chain
-from keeper.sender import (
-    LIQUIDATE,
-    SETTLE,
-    FeePolicy,
-    Fees,
-    LocalSigner,
-    NonceManager,
-    Sender,
-    State,
-    bumped,
-)
+from keeper.sender import LIQUIDATE, SETTLE, LocalSigner, NonceManager, Sender, State
+from ringfence.fees import FeePolicy, bumped
 
 WAD = 10**18
 GWEI = 10**9
 CH = "0x" + "c1ea" * 10
 UNHEALTHY = (90 * WAD, 125 * WAD, 100 * WAD)
 HEALTHY = (130 * WAD, 125 * WAD, 100 * WAD)
-
-
-# --------------------------------------------------------------------- fee math
-
-
-def test_bumped__values__plus_12_5_percent_rounded_up_and_at_least_one_wei():
-    assert bumped(100) == 113  # 112.5 -> 113
-    assert bumped(8) == 9
-    assert bumped(1) == 2
-    assert bumped(21 * GWEI) == 23_625_000_000
-
-
-def test_fee_policy__first_attempt__twice_base_plus_tip_capped_at_ceiling():
-    policy = FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI)
-    assert policy.initial(10 * GWEI) == Fees(21 * GWEI, GWEI)
-    capped = FeePolicy(max_fee_ceiling=15 * GWEI, priority_fee=GWEI)
-    assert capped.initial(10 * GWEI) == Fees(15 * GWEI, GWEI)
-
-
-def test_fee_policy__ceiling_below_base_fee__waits():
-    assert FeePolicy(max_fee_ceiling=9 * GWEI).initial(10 * GWEI) is None
-
-
-def test_fee_policy__replacement__both_fees_bumped_at_least_12_5_percent():
-    policy = FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI)
-    new = policy.replacement(Fees(21 * GWEI, GWEI), base_fee=10 * GWEI)
-    assert new == Fees(23_625_000_000, 1_125_000_000)
-    assert new.max_fee * 1000 >= 21 * GWEI * 1125 and new.priority_fee * 1000 >= GWEI * 1125
-
-
-def test_fee_policy__replacement_after_base_fee_jump__follows_the_market():
-    policy = FeePolicy(max_fee_ceiling=100 * GWEI, priority_fee=GWEI)
-    new = policy.replacement(Fees(21 * GWEI, GWEI), base_fee=30 * GWEI)
-    # 2 x 30 + bumped tip 1.125 gwei beats the bare 12.5 % bump
-    assert new == Fees(61_125_000_000, 1_125_000_000)
-
-
-def test_fee_policy__replacement_partly_above_ceiling__capped_when_bump_still_fits():
-    policy = FeePolicy(max_fee_ceiling=24 * GWEI, priority_fee=GWEI)
-    assert policy.replacement(Fees(21 * GWEI, GWEI), base_fee=30 * GWEI) == Fees(
-        24 * GWEI, 1_125_000_000
-    )
-
-
-def test_fee_policy__ceiling_blocks_a_full_bump__waits_instead_of_underpricing():
-    policy = FeePolicy(max_fee_ceiling=23 * GWEI, priority_fee=GWEI)
-    assert policy.replacement(Fees(21 * GWEI, GWEI), base_fee=10 * GWEI) is None
-
-
-def test_fee_policy__tip_equal_to_max_fee__both_bumped_and_tip_never_above_max_fee():
-    policy = FeePolicy(max_fee_ceiling=10 * GWEI, priority_fee=GWEI)
-    new = policy.replacement(Fees(8 * GWEI, 8 * GWEI), base_fee=GWEI)
-    # 2 x 1 + 9 = 11 gwei wanted, capped at the 10 gwei ceiling; tip 8 x 1.125 = 9
-    assert new == Fees(10 * GWEI, 9 * GWEI)
 
 
 # ----------------------------------------------------------------------- sender

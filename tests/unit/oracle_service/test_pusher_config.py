@@ -195,3 +195,13 @@ def test_build_source__every_kind_in_the_example__constructed():
     built = [build_source(f, s) for f in cfg.feeds for s in f.sources]
     assert [type(b) for b in built] == [ReplaySource, SimSource, DeribitSource]
     assert built[1].params.regimes == [0.55, 0.95] and built[1].params.seed == 7
+
+
+def test_shipped_local_example__reads_the_oracle_from_the_deploy_record():
+    # operator trial point 2: the example's hard-coded address was the token, not the Oracle
+    from oracle.config import load_config
+    from ringfence.paths import ROOT
+
+    cfg = load_config(ROOT / "oracle" / "examples" / "local.yaml")
+    assert cfg.oracle.address is None
+    assert Path(cfg.oracle.deployment).resolve() == ROOT / "deployments" / "local-31337.json"

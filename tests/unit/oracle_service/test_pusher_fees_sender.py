@@ -1,52 +1,18 @@
-"""Fee policy, same-nonce replacement and the fee ceiling, against a fake node."""
+"""The pusher's sender against a fake node: same-nonce replacement, the fee ceiling (the
+policy's own arithmetic is tests/unit/test_fees.py)."""
 
 import pytest
 from eth_account import Account
 from pusher_fakes import FakeClock, FakeNode, FakeW3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from oracle.fees import GWEI, FeePolicy, Fees, bumped
 from oracle.rpc import FailoverRpc
 from oracle.sender import Sender
+from ringfence.fees import GWEI, FeePolicy, Fees, bumped
 
 KEEPER = Account.from_key("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
 ORACLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 POLICY = FeePolicy(priority_fee=GWEI, max_fee_ceiling=10 * GWEI, replace_after_blocks=3)
-
-
-def test_bumped__any_value__plus_12_5_percent_rounded_up():
-    assert bumped(1_000) == 1_125
-    assert bumped(1_001) == 1_127  # 1126.125 rounds up
-    assert bumped(0) == 1 and bumped(1) == 2
-
-
-def test_initial__base_fee__twice_base_plus_priority():
-    assert POLICY.initial(2 * GWEI) == Fees(max_fee=5 * GWEI, priority_fee=GWEI)
-
-
-def test_initial__base_fee_above_ceiling__capped_at_ceiling():
-    assert POLICY.initial(50 * GWEI).max_fee == 10 * GWEI
-
-
-def test_initial__pending_attempt_at_same_nonce__outbids_it():
-    floor = Fees(max_fee=4 * GWEI, priority_fee=2 * GWEI)
-    fees = POLICY.initial(GWEI, floor=floor)
-    assert fees == Fees(max_fee=bumped(4 * GWEI), priority_fee=bumped(2 * GWEI))
-
-
-def test_bump__room_below_ceiling__both_fees_plus_12_5_percent():
-    assert POLICY.bump(Fees(8 * GWEI, GWEI)) == Fees(9 * GWEI, 1_125_000_000)
-
-
-def test_bump__next_step_crosses_ceiling__none():
-    assert POLICY.bump(Fees(9 * GWEI, GWEI)) is None
-
-
-def test_should_replace__blocks_or_seconds():
-    assert not POLICY.should_replace(100, 102, 0.0, 999.0)
-    assert POLICY.should_replace(100, 103, 0.0, 0.0)
-    timed = FeePolicy(GWEI, 10 * GWEI, replace_after_blocks=3, replace_after_seconds=5.0)
-    assert timed.should_replace(100, 100, 0.0, 5.0) and not timed.should_replace(100, 100, 0.0, 4.9)
 
 
 def make_sender(node: FakeNode, clock: FakeClock, policy: FeePolicy = POLICY, **kw) -> Sender:
@@ -73,6 +39,23 @@ def test_send__mined_at_once__no_replacement():
     assert result.outcome == "mined" and result.replacements == 0
     assert result.tx_hash == node.sent[0].tx_hash and node.sent[0].data == "0xabcd"
     assert node.sent[0].max_fee == 3 * GWEI and node.sent[0].priority_fee == GWEI
+
+
+def test_send__ceiling_below_base_fee__deferred_nothing_broadcast():
+    # before the shared policy the pusher broadcast a transaction capped below the base fee,
+    # which could never be mined; the keeper waited. Both wait now.
+    node = FakeNode(base_fee=11 * GWEI)
+    events = []
+    sender = make_sender(node, FakeClock(), on_event=lambda n, f: events.append((n, f)))
+    result = sender.send(ORACLE, "0xabcd")
+    assert result.outcome == "deferred" and node.sent == [] and result.hashes == []
+    assert "above the fee ceiling" in result.error
+    assert events == [("tx_fee_ceiling", {"nonce": 0, "base_fee": 11 * GWEI, "ceiling": 10 * GWEI})]
+    node.base_fee = 4 * GWEI  # the market comes back: the next cycle sends
+    node_clock = FakeClock(
+        on_sleep=lambda: node.sent and not node.mined and node.mine(node.sent[0].tx_hash)
+    )
+    assert make_sender(node, node_clock).send(ORACLE, "0xabcd").outcome == "mined"
 
 
 def test_send__unmined_for_n_blocks__replaced_same_nonce_and_replacement_lands():

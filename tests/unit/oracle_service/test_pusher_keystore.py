@@ -98,3 +98,49 @@ def test_cli_keys_new__no_password__one_line_exit_2(tmp_path):
     assert out.output.strip().splitlines() == [
         "oracle: error: no keystore password: set $ORACLE_KEYSTORE_PASSWORD or pass a password file"
     ]
+
+
+def test_cli_keys_import__deploy_signer_key__keystore_of_that_address(tmp_path):
+    # the deploy's own signer (anvil account 1 here) brought under the pusher's keystore
+    key_file = tmp_path / "signer.key"
+    key_file.write_text("0x" + KEEPER_KEY.hex() + "\n")
+    env = {"ORACLE_KEYSTORE_PASSWORD": PASSWORD}
+    out = CliRunner().invoke(
+        cli, ["keys", "import", "--dir", str(tmp_path / "k"), "--key-file", str(key_file)], env=env
+    )
+    assert out.exit_code == 0, out.output
+    address, path = out.output.split()
+    assert address == Account.from_key(KEEPER_KEY).address
+    assert decrypt_keystore(path, PASSWORD) == KEEPER_KEY
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not a key", "expected 32 bytes of hex"),
+        ("0x" + "00" * 32, "not a valid secp256k1 private key"),
+        ("", "expected 32 bytes of hex"),
+    ],
+)
+def test_cli_keys_import__bad_key_file__one_line_exit_2_without_the_content(
+    tmp_path, content, message
+):
+    key_file = tmp_path / "bad.key"
+    key_file.write_text(content)
+    out = CliRunner().invoke(
+        cli,
+        ["keys", "import", "--dir", str(tmp_path / "k"), "--key-file", str(key_file)],
+        env={"ORACLE_KEYSTORE_PASSWORD": PASSWORD},
+    )
+    assert out.exit_code == 2 and len(out.output.strip().splitlines()) == 1
+    assert message in out.output and (not content or content not in out.output)
+    assert not (tmp_path / "k").exists() or not list((tmp_path / "k").iterdir())
+
+
+def test_cli_keys_import__missing_key_file__one_line_exit_2(tmp_path):
+    out = CliRunner().invoke(
+        cli,
+        ["keys", "import", "--dir", str(tmp_path), "--key-file", str(tmp_path / "nope")],
+        env={"ORACLE_KEYSTORE_PASSWORD": PASSWORD},
+    )
+    assert out.exit_code == 2 and "key file" in out.output and "No such file" in out.output
