@@ -11,8 +11,8 @@ Settings come from the environment (Silverback has no options of its own for a b
 ``KEEPER_DEPLOYMENT``           deployment file (default ``deployments/local-31337.json``): the
                                 ``ClearingHouse``, ``Registry``, ``ClearingHouseView`` and
                                 ``Oracle`` addresses, chain id and deployment blocks
-``KEEPER_ACCOUNT``              ``TEST::n`` (chain id 31337/1337 only) or a keystore path;
-                                unset = dry run
+``KEEPER_ACCOUNT``              ``TEST::n`` (chain id 31337/1337 only), a keystore path
+                                or an Ape account alias; unset = dry run
 ``KEEPER_PASSWORD_FILE``        keystore password file (else ``$KEEPER_KEYSTORE_PASSWORD``)
 ``KEEPER_CONFIG``               optional YAML of :class:`keeper.config.KeeperConfig` fields
 ``KEEPER_RPC_URL``              the node the core talks to (default: the Ape provider's URI)

@@ -100,8 +100,9 @@ def cli() -> None:
 @click.option(
     "--account",
     default=None,
-    help="Signer: TEST::n (Ape test account n, chain id 31337/1337 only) or an eth-account "
-    "keystore file. Without one the keeper runs as --dry-run.",
+    help="Signer: TEST::n (Ape test account n, chain id 31337/1337 only), an eth-account "
+    "keystore file, or an Ape account alias (~/.ape/accounts/<alias>.json). Without one the "
+    "keeper runs as --dry-run.",
 )
 @click.option(
     "--password-file",

@@ -43,6 +43,7 @@ DEV_CHAIN_IDS = (31_337, 1_337)
 PASSWORD_ENV = "KEEPER_KEYSTORE_PASSWORD"
 TEST_ACCOUNT = re.compile(r"^TEST::(\d+)$")
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
+DEFAULT_TEST_ACCOUNTS = 10  # Ape's test.number_of_accounts default
 
 
 class ConfigError(Exception):
@@ -196,15 +197,47 @@ def read_password(password_file: str | Path | None) -> str:
         raise ConfigError(str(exc)) from None
 
 
-def test_mnemonic(ape_config: Path | None = None) -> str:
-    """The mnemonic of Ape's test accounts (``test.mnemonic`` in ``ape-config.yaml``)."""
+def _ape_test_config(ape_config: Path | None) -> dict[str, Any]:
     path = ape_config or Path.cwd() / "ape-config.yaml"
     if path.exists():
         doc = yaml.safe_load(path.read_text()) or {}
-        mnemonic = (doc.get("test") or {}).get("mnemonic")
-        if mnemonic:
-            return str(mnemonic)
-    return DEFAULT_MNEMONIC
+        return doc.get("test") or {}
+    return {}
+
+
+def test_mnemonic(ape_config: Path | None = None) -> str:
+    """The mnemonic of Ape's test accounts (``test.mnemonic`` in ``ape-config.yaml``)."""
+    mnemonic = _ape_test_config(ape_config).get("mnemonic")
+    return str(mnemonic) if mnemonic else DEFAULT_MNEMONIC
+
+
+def test_account_count(ape_config: Path | None = None) -> int:
+    """How many test accounts Ape (and the node it launches) makes:
+    ``test.number_of_accounts``, 10 by default."""
+    return int(_ape_test_config(ape_config).get("number_of_accounts") or DEFAULT_TEST_ACCOUNTS)
+
+
+def ape_accounts_folder() -> Path:
+    """Where Ape keeps its named accounts: ``$APE_DATA_FOLDER/accounts`` or ``~/.ape/accounts``."""
+    import os
+
+    root = os.environ.get("APE_DATA_FOLDER")
+    return (Path(root) if root else Path.home() / ".ape") / "accounts"
+
+
+def keystore_of(account: str) -> Path:
+    """The keystore file behind ``account``: a path to a keystore JSON, or the alias of an
+    Ape account (``ape accounts import <alias>``: ``~/.ape/accounts/<alias>.json``)."""
+    path = Path(account).expanduser()
+    if path.is_file():
+        return path
+    alias = ape_accounts_folder() / f"{account}.json"
+    if "/" not in account and alias.is_file():
+        return alias
+    raise ConfigError(
+        f"account {account!r}: no keystore file of that name and no Ape account alias "
+        f"{account!r} in {ape_accounts_folder()} (see `ape accounts list`)"
+    )
 
 
 def load_signer(
@@ -213,7 +246,8 @@ def load_signer(
     password_file: str | Path | None = None,
     ape_config: Path | None = None,
 ) -> Signer | None:
-    """``TEST::n`` (dev chains only) or an eth-account keystore file; None for no account."""
+    """``TEST::n`` (dev chains only, n below the configured number of test accounts), an
+    eth-account keystore file or an Ape account alias; None for no account."""
     from eth_account import Account
 
     if not account:
@@ -224,14 +258,21 @@ def load_signer(
             raise ConfigError(
                 f"account {account}: test accounts only on chain id 31337/1337, not {chain_id}"
             )
+        count = test_account_count(ape_config)
+        if int(test.group(1)) >= count:
+            raise ConfigError(
+                f"account {account}: the node has test accounts TEST::0 to TEST::{count - 1} "
+                "(test.number_of_accounts in ape-config.yaml)"
+            )
         Account.enable_unaudited_hdwallet_features()
         local = Account.from_mnemonic(
             test_mnemonic(ape_config), account_path=f"m/44'/60'/0'/0/{test.group(1)}"
         )
         return LocalSigner(local)
+    path = keystore_of(account)
     password = read_password(password_file)
     try:
-        key = shared_keystore.decrypt_keystore(account, password)
+        key = shared_keystore.decrypt_keystore(path, password)
     except shared_keystore.KeystoreError as exc:
         raise ConfigError(str(exc)) from None
     return LocalSigner(Account.from_key(key))
@@ -398,6 +439,16 @@ def open_service(
     if mismatch:
         raise ConfigError(mismatch)
     signer = load_signer(account, chain_id, password_file, ape_config)
+    if signer is not None and not config.dry_run:
+        try:
+            balance = chain.balance(signer.address)
+        except Exception as exc:
+            raise ConfigError(f"RPC {url} unreachable: {_one_line(exc)}") from None
+        if balance == 0:
+            raise ConfigError(
+                f"signer {signer.address} has no ETH on chain id {chain_id}: it could not pay "
+                "for a liquidation (fund it, or run with --dry-run)"
+            )
     for name, field in DEPLOYED.items():
         address = getattr(deployment, field)
         try:

@@ -42,15 +42,35 @@ def test_run__deployment_of_another_chain__one_line_error(net, tmp_path):
     _assert_one_line_error(result, "is for chain id 1")
 
 
-def test_run__wrong_keystore_password__one_line_error(node, deployment, tmp_path):
-    keystore = Account.encrypt(devnet.test_key(4), "right", kdf="pbkdf2", iterations=1_000)
+def _run_with_keystore(node, deployment, tmp_path, key, password, given):
+    """`keeper run` with a keystore of `key` encrypted under `password`, `given` as the
+    password file's content."""
+    keystore = Account.encrypt(key, password, kdf="pbkdf2", iterations=1_000)
     (tmp_path / "ks.json").write_text(json.dumps(keystore))
-    (tmp_path / "pw.txt").write_text("wrong\n")
-    result = run_keeper_once(
+    (tmp_path / "pw.txt").write_text(given + "\n")
+    return run_keeper_once(
         "run", "--network", node.url, "--deployment", str(deployment),
         "--account", str(tmp_path / "ks.json"), "--password-file", str(tmp_path / "pw.txt"),
     )  # fmt: skip
+
+
+def test_run__wrong_keystore_password__one_line_error(node, deployment, tmp_path):
+    result = _run_with_keystore(node, deployment, tmp_path, devnet.test_key(4), "right", "wrong")
     _assert_one_line_error(result, "wrong password")
+
+
+def test_run__unfunded_keystore_signer__one_line_error(node, deployment, tmp_path):
+    # operator trial point 9: an account that cannot pay for gas started and failed later
+    fresh = Account.create()
+    result = _run_with_keystore(node, deployment, tmp_path, fresh.key, "pw", "pw")
+    _assert_one_line_error(result, f"signer {fresh.address} has no ETH on chain id 31337")
+
+
+def test_run__test_account_beyond_the_node__one_line_error(node, deployment):
+    result = run_keeper_once(
+        "run", "--network", node.url, "--deployment", str(deployment), "--account", "TEST::99"
+    )
+    _assert_one_line_error(result, "TEST::0 to TEST::9")
 
 
 @pytest.mark.parametrize("shard", ["2/2", "one/two", "0/0"])

@@ -219,6 +219,31 @@ def test_load_signer__no_account__none():
     assert load_signer(None, 1) is None
 
 
+def test_load_signer__test_account_beyond_the_nodes__refused():
+    # operator trial point 9: TEST::99 was accepted, an unfunded signer
+    assert load_signer("TEST::9", 31_337) is not None  # ape-config: 10 test accounts
+    with pytest.raises(ConfigError, match=r"TEST::0 to TEST::9 \(test.number_of_accounts"):
+        load_signer("TEST::10", 31_337)
+
+
+def test_load_signer__ape_alias__its_keystore_decrypted(tmp_path, monkeypatch):
+    # operator trial point 9: an Ape alias gave a misleading keystore-password error
+    keystore = Account.encrypt(KEEPER_KEY, "pw", kdf="pbkdf2", iterations=100)
+    (tmp_path / "accounts").mkdir()
+    (tmp_path / "accounts" / "liquidator.json").write_text(json.dumps(keystore))
+    monkeypatch.setenv("APE_DATA_FOLDER", str(tmp_path))
+    monkeypatch.setenv("KEEPER_KEYSTORE_PASSWORD", "pw")
+    signer = load_signer("liquidator", 1)
+    assert signer is not None and signer.address == Account.from_key(KEEPER_KEY).address
+
+
+def test_load_signer__neither_file_nor_alias__says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("APE_DATA_FOLDER", str(tmp_path))
+    monkeypatch.setenv("KEEPER_KEYSTORE_PASSWORD", "pw")
+    with pytest.raises(ConfigError, match="no keystore file of that name and no Ape account"):
+        load_signer("liquidatr", 1)
+
+
 # ------------------------------------------------------------------ the loop
 
 
