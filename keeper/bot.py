@@ -16,7 +16,12 @@ Settings come from the environment (Silverback has no options of its own for a b
 ``KEEPER_PASSWORD_FILE``        keystore password file (else ``$KEEPER_KEYSTORE_PASSWORD``)
 ``KEEPER_CONFIG``               optional YAML of :class:`keeper.config.KeeperConfig` fields
 ``KEEPER_RPC_URL``              the node the core talks to (default: the Ape provider's URI)
+``KEEPER_LOG_LEVEL``            level of the keeper's own JSON log lines on stderr (default
+                                ``info``: every submitted, mined and lost transaction)
 =============================== ==========================================================
+
+At start-up the bot logs ``started`` with its signer, or a warning that it runs as a dry
+run (no ``KEEPER_ACCOUNT``): it then sends nothing and says what it would have sent.
 
 ``bot`` is created on first access (``keeper.bot.bot``), so importing this module never
 connects anywhere; :func:`wire` registers the handlers on any Silverback-like object and
@@ -50,6 +55,20 @@ class KeeperTasks:
         self.opened = self._opener()
         keeper = self.opened.service.keeper
         cfg = self.opened.config
+        if self.opened.signer_address is None or cfg.dry_run:
+            log.warning(
+                "dry run: %s; the bot sends nothing and logs what it would send",
+                "KEEPER_ACCOUNT is not set" if self.opened.signer_address is None else "dry_run",
+            )
+        log.info(
+            "started",
+            extra={
+                "signer": self.opened.signer_address,
+                "dry_run": cfg.dry_run,
+                "clearing_house": cfg.clearing_house,
+                "index_block": keeper.index.block,
+            },
+        )
         return {
             "signer": self.opened.signer_address,
             "clearing_house": cfg.clearing_house,
@@ -100,6 +119,11 @@ def opener_from_env(
     env = dict(os.environ if env is None else env)
 
     def open_() -> Opened:
+        from keeper.cli import setup_logging
+
+        # Silverback leaves non-silverback loggers at WARNING: without this the bot would
+        # not show a single transaction it sends
+        setup_logging(env.get("KEEPER_LOG_LEVEL") or "info")
         config_file = env.get("KEEPER_CONFIG")
         config = KeeperConfig.from_yaml(config_file) if config_file else KeeperConfig()
         return open_service(

@@ -403,15 +403,20 @@ class RecordingBot:
         return lambda fn: self.blocks.append((container, fn)) or fn
 
 
-def test_bot_wire__startup_and_block_handlers__scan_the_keeper():
+def _bot_tasks(signer):
+    """The bot's tasks over a fake opened service with `signer`; returns (tasks, keeper)."""
     keeper = FlakyKeeper(failures=0)
     keeper.index = SimpleNamespace(block=41)
     config = KeeperConfig(clearing_house=ADDRESS_CH, registry=ADDRESS_REGISTRY,
                           view=ADDRESS_VIEW, oracle=ADDRESS_ORACLE)  # fmt: skip
     opened = SimpleNamespace(
-        service=SimpleNamespace(keeper=keeper), config=config, signer_address="0xabc"
+        service=SimpleNamespace(keeper=keeper), config=config, signer_address=signer
     )
-    tasks = keeper_bot.KeeperTasks(lambda: opened)
+    return keeper_bot.KeeperTasks(lambda: opened), keeper
+
+
+def test_bot_wire__startup_and_block_handlers__scan_the_keeper():
+    tasks, keeper = _bot_tasks("0xabc")
     fake, blocks = RecordingBot(), object()
 
     keeper_bot.wire(fake, blocks, tasks)
@@ -425,6 +430,33 @@ def test_bot_wire__startup_and_block_handlers__scan_the_keeper():
     }  # fmt: skip
     figures = on_block({"number": 12})
     assert keeper.scans == 1 and figures["block"] == keeper.head
+
+
+def test_bot_startup__no_account__warns_it_is_a_dry_run(caplog):
+    # operator trial point 8: the bot ran as a dry run without saying so
+    with caplog.at_level("INFO", logger="keeper.bot"):
+        _bot_tasks(None)[0].startup()
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "dry run: KEEPER_ACCOUNT is not set" in warnings[0].getMessage()
+    started = [r for r in caplog.records if r.getMessage() == "started"]
+    assert started and started[0].signer is None
+
+
+def test_bot_startup__with_account__no_dry_run_warning(caplog):
+    with caplog.at_level("INFO", logger="keeper.bot"):
+        _bot_tasks("0xabc")[0].startup()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_bot_opener__keeper_loggers_at_info_on_stderr(monkeypatch, capsys):
+    # operator trial point 8: under Silverback the keeper's "submitted" lines were invisible
+    import logging
+
+    monkeypatch.setattr(keeper_bot, "open_service", lambda *a, **k: "opened")
+    keeper_bot.opener_from_env(lambda: "http://node:8545", {"KEEPER_LOG_LEVEL": "info"})()
+    logging.getLogger("keeper.sender").info("submitted", extra={"tx_hash": "0x01"})
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert json.loads(line)["event"] == "submitted" and json.loads(line)["tx_hash"] == "0x01"
 
 
 def test_bot_opener_from_env__reads_keeper_variables(tmp_path, monkeypatch):
