@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_SOURCES := ringfence oracle keeper scripts tests conftest.py
 VY_SOURCES := contracts
 
-.PHONY: help setup test test-unit test-integration lint format node clean bench backtest demo fuzz fuzz-long
+.PHONY: help setup test test-unit test-integration lint format node clean bench backtest demo fuzz fuzz-long fuzz-bs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -84,9 +84,11 @@ fuzz: setup  ## bounded invariant campaign (a few minutes; EVM=pyevm for titanob
 	RINGFENCE_FUZZ_EVM=$(or $(EVM),revm) $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
 	$(VENV)/bin/python tests/fuzz/campaign.py --steps 200000 --seconds 240 --seed $(or $(SEED),0) $(FUZZ_EVM)
 
-fuzz-long: setup  ## long campaign: make fuzz-long STEPS=... SECONDS=... SEED=... [EVM=pyevm]
+fuzz-long: setup  ## long campaign within SECONDS: make fuzz-long STEPS=... SECONDS=... SEED=... [PARAMS=deploy/x.yaml] [EVM=pyevm]
+	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),1000000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0) $(if $(PARAMS),--params $(PARAMS)) $(FUZZ_EVM)
+
+fuzz-bs: setup  ## Black-Scholes properties at depth (100,000 examples each; not time-bounded)
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz/test_fuzz_black_scholes.py -q
-	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),1000000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0) $(FUZZ_EVM)
 
 # --- demo -----------------------------------------------------------------------
 

@@ -9,6 +9,12 @@ rule ran. On a failure it prints hypothesis' shrunk example and writes it as a r
 the exact steps and is marked ``xfail(strict=True)`` until the bug is fixed), then exits 1.
 ``--evm pyevm`` runs the same campaign on titanoboa's py-evm instead of revm (about 15-20x
 slower; a seed gives the same steps on both, tests/fuzz/test_revm_evm.py checks it).
+
+``--params FILE`` fuzzes the risk parameters and utilisation limit of a deploy parameter
+file (the schema of ``deploy/local.yaml``; ``--underlying`` picks the entry, default the
+first) on a token of the file's decimals (``--decimals`` overrides); without it, the
+defaults of ``ringfence.risk_table``. Either way the campaign prints the parameters it
+fuzzes before the first step.
 """
 
 from __future__ import annotations
@@ -29,11 +35,13 @@ from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 from ringfence_machine import (  # noqa: E402
     DEFAULT_EVM,
     EVMS,
+    FUZZED,
     INVARIANTS,
     OUTCOMES,
     RingfenceMachine,
     deployment,
     instrument,
+    use_parameters,
 )
 
 REGRESSIONS = HERE / "regressions"
@@ -95,11 +103,27 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_EVM,
         help="engine under titanoboa: revm (default, fast) or pyevm (titanoboa's own)",
     )
+    parser.add_argument("--params", help="deploy parameter file whose risk parameters to fuzz")
+    parser.add_argument("--underlying", help="which entry of --params' risk (default: first)")
+    parser.add_argument("--decimals", type=int, help="token decimals (default: the file's)")
     args = parser.parse_args(argv)
     if args.evm not in EVMS:  # a bad RINGFENCE_FUZZ_EVM default escapes argparse's check
         parser.error(f"RINGFENCE_FUZZ_EVM={args.evm!r}: expected one of {', '.join(EVMS)}")
 
     names = list(MACHINES) if args.machine == "both" else [args.machine]
+    decimals = args.decimals
+    if args.params:
+        try:
+            file_decimals = _use_parameter_file(args.params, args.underlying)
+        except (OSError, ValueError) as exc:
+            print(f"campaign: error: {exc}", file=sys.stderr)
+            return 2
+        decimals = file_decimals if decimals is None else decimals
+    if decimals is not None:
+        if not 0 <= decimals <= 18:
+            parser.error(f"--decimals {decimals}: expected 0 to 18")
+        MACHINES[f"token{decimals}"] = (decimals, False)
+        names = [f"token{decimals}"]
     counts: collections.Counter = collections.Counter()
     classes = {}
     runs: dict[str, list] = {}
@@ -111,9 +135,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"campaign: seed {args.seed}, budget {args.steps} steps / {args.seconds:.0f} s, "
-        f"engine {args.evm}"
+        f"engine {args.evm}, machines {', '.join(names)}"
     )
-    print(f"invariants checked after every step: {', '.join(INVARIANTS)}")
+    print(f"parameters fuzzed ({FUZZED['source']}):")
+    for key, value in FUZZED["params"].items():
+        print(f"  {key:20s} {value}")
+    print(f"  {'max_utilisation':20s} {FUZZED['max_utilisation']}")
+    print(f"invariants checked after every step: {', '.join(INVARIANTS)}", flush=True)
     start = time.perf_counter()
     round_no = 0
     while True:
@@ -157,6 +185,26 @@ def main(argv: list[str] | None = None) -> int:
     _summary(counts, start)
     print("no invariant violated")
     return 0
+
+
+def _use_parameter_file(path: str, underlying: str | None) -> int:
+    """Fuzz the risk parameters of `underlying` (default: the first) and the utilisation
+    limit of a deploy parameter file; returns the file's token decimals."""
+    from dataclasses import asdict
+
+    from ringfence.deploy_config import ConfigError, load
+
+    try:
+        config = load(path)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    symbol = underlying or next(iter(config.risk))
+    if symbol not in config.risk:
+        raise ValueError(
+            f"{path}: no risk parameters for {symbol!r} (has {', '.join(config.risk)})"
+        )
+    use_parameters(asdict(config.risk[symbol]), config.max_utilisation, f"{path}, risk.{symbol}")
+    return config.token.decimals
 
 
 def _summary(counts: collections.Counter, start: float) -> None:

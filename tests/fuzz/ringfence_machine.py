@@ -63,6 +63,25 @@ POOL_CASH_UNITS = 2_000_000
 TRADER_CASH_UNITS = 200_000
 OI_CAP = 500 * WAD
 MAX_UTILISATION = 5 * WAD
+# What a campaign fuzzes: ringfence.risk_table.DEFAULT_PARAMS and MAX_UTILISATION unless
+# `use_parameters` (campaign.py --params FILE) replaced them before the first deployment.
+FUZZED: dict = {
+    "params": dict(DEFAULT_PARAMS),
+    "max_utilisation": MAX_UTILISATION,
+    "source": "ringfence.risk_table.DEFAULT_PARAMS",
+}
+
+
+def use_parameters(params: dict[str, int], max_utilisation: int, source: str) -> None:
+    """Fuzz `params` (RiskParams fields, contract units) and `max_utilisation` (WAD)
+    instead of the defaults; only before the first deployment of the process."""
+    if _DEPLOYMENTS:
+        raise RuntimeError("fuzz parameters must be set before the first deployment")
+    if set(params) != set(DEFAULT_PARAMS):
+        raise ValueError(f"risk parameters must be exactly {sorted(DEFAULT_PARAMS)}")
+    FUZZED.update(params=dict(params), max_utilisation=max_utilisation, source=source)
+
+
 PPM = 10**12
 # Spot may leave the exact Black-Scholes domain of every listed strike (K/S in [1/100, 100]):
 # the engine's extension beyond it must value, margin and liquidate there (SPEC 4.3). From
@@ -438,7 +457,7 @@ def _deploy(decimals: int, reentrant: bool, evm: str) -> Deployment:
             token = _partial("mocks/MockToken.vy").deploy("Mock USD", "mUSD", decimals)
         oracle = _partial("mocks/aging_oracle_mock.vy").deploy(MAX_AGE)
         engine = engine_deployer().deploy(oracle.address)
-        registry = registry_deployer().deploy(guardian, MAX_UTILISATION)
+        registry = registry_deployer().deploy(guardian, FUZZED["max_utilisation"])
         ch = clearing_house_deployer().deploy(
             token.address, engine.address, registry.address, LIQUIDATION_DEPOSIT
         )
@@ -447,7 +466,7 @@ def _deploy(decimals: int, reentrant: bool, evm: str) -> Deployment:
             token.address, ch.address, registry.address, engine.address, "Ringfence LP", "rfLP"
         )
         ch.set_pool(pool.address)
-        registry.set_risk_params(ETH, params_tuple(DEFAULT_PARAMS))
+        registry.set_risk_params(ETH, params_tuple(FUZZED["params"]))
         now = boa.env.evm.patch.timestamp
         oracle.set_price(ETH, SPOT0)
         expiries = tuple(now + days * DAY for days in TENORS_DAYS)
@@ -507,8 +526,8 @@ class Model:
     size_entry: dict[int, int] = field(default_factory=dict)
     open_legs: dict[int, int] = field(default_factory=dict)
     locked: int = 0
-    params: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
-    max_utilisation: int = MAX_UTILISATION
+    params: dict[str, int] = field(default_factory=lambda: dict(FUZZED["params"]))
+    max_utilisation: int = field(default_factory=lambda: FUZZED["max_utilisation"])
     paused: bool = False
     spot: int = SPOT0
     updated: int = 0
@@ -1020,14 +1039,16 @@ class RingfenceMachine(RuleBasedStateMachine):
         if amount is None:
             amount = data.draw(st.integers(0, max(v.collateral, 1)), label="amount")
         expected = set()
-        if m.paused:
-            expected.add("clearing: paused")
-        elif caller != v.owner:
+        # the order of the clearing house's checks: the caller and the amount first, then
+        # the pause flag (read with the vault's listing), the breaker, the oracle, IM
+        if caller != v.owner:
             expected.add("clearing: not owner")
         elif amount == 0:
             expected.add("clearing: zero amount")
         elif amount > v.collateral:
             expected.add("clearing: above collateral")
+        elif m.paused:
+            expected.add("clearing: paused")
         elif m.held:
             expected.add("clearing: breaker held")
         elif pr is None:

@@ -66,3 +66,46 @@ def test_deployment__rolled_back_by_a_snapshot__deployed_again():
     assert again is not inside
     assert again.pool.totalSupply() > 0
     assert deployment(18, False) is again
+
+
+def _campaign_process(*args: str):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    return subprocess.run(
+        [sys.executable, str(here / "campaign.py"), *args],
+        capture_output=True, text=True, timeout=600, cwd=here.parent.parent,
+    )  # fmt: skip
+
+
+def test_campaign__params_file__fuzzes_and_prints_its_parameters(tmp_path):
+    # operator trial point 6: the campaign never printed what it fuzzed, and it was not
+    # the operator's parameter file
+    import yaml
+
+    from ringfence.paths import ROOT
+
+    doc = yaml.safe_load((ROOT / "deploy" / "local.yaml").read_text())
+    doc["risk"]["ETH"]["im_factor"] = 1.5
+    doc["token"]["decimals"] = 8
+    params = tmp_path / "mine.yaml"
+    params.write_text(yaml.safe_dump(doc))
+    run = _campaign_process(
+        "--steps", "150", "--seconds", "60", "--seed", "4", "--examples", "3",
+        "--run-steps", "25", "--params", str(params),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert f"parameters fuzzed ({params}, risk.ETH):" in run.stdout
+    assert "  im_factor            1500000000000000000" in run.stdout
+    assert "machines token8" in run.stdout and "no invariant violated" in run.stdout
+
+
+def test_campaign__params_file_that_does_not_load__one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("risk: {ETH: {im_factr: 1.5}}\n")
+    run = _campaign_process("--steps", "10", "--seconds", "5", "--params", str(bad))
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("campaign: error: ")
