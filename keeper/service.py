@@ -36,6 +36,8 @@ from keeper.sender import LocalSigner, Signer
 from ringfence import keystore as shared_keystore
 from ringfence import records
 from ringfence.errors import short_error
+from ringfence.network import NetworkError
+from ringfence.network import resolve_rpc_url as network_url
 
 log = logging.getLogger("keeper.service")
 
@@ -133,34 +135,11 @@ def _is_block(value: Any) -> bool:
 
 
 def resolve_rpc_url(network: str, ape_config: Path | None = None) -> str:
-    """An ``http(s)://`` / ``ws(s)://`` URL as given; an Ape network choice
-    (``ecosystem:network:provider``) resolved to its RPC URL.
-
-    ``…:local:foundry`` (and ``…:local``) reads the anvil host from ``ape-config.yaml``
-    without importing Ape; any other choice asks Ape for the provider's configured URI.
-    """
-    if re.match(r"^(https?|wss?)://", network):
-        return network
-    parts = network.split(":")
-    if len(parts) < 2 or len(parts) > 3:
-        raise ConfigError(f"network {network!r}: give an RPC URL or ecosystem:network:provider")
-    if parts[1] == "local" and (len(parts) == 2 or parts[2] in ("", "foundry")):
-        path = ape_config or Path.cwd() / "ape-config.yaml"
-        host = "http://127.0.0.1:8545"
-        if path.exists():
-            doc = yaml.safe_load(path.read_text()) or {}
-            host = (doc.get("foundry") or {}).get("host", host)
-        return str(host)
-    try:  # pragma: no cover - needs a configured remote network
-        from ape import networks
-
-        provider = networks.get_provider_from_choice(network)
-        uri = getattr(provider, "http_uri", None) or getattr(provider, "uri", None)
-    except Exception as exc:
-        raise ConfigError(f"network {network!r}: {exc}") from None
-    if not uri:
-        raise ConfigError(f"network {network!r}: Ape knows no RPC URL for it")
-    return str(uri)
+    """``ringfence.network.resolve_rpc_url`` with its error as a :class:`ConfigError`."""
+    try:
+        return network_url(network, ape_config)
+    except NetworkError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def connect(url: str, timeout: float = 10.0) -> Chain:

@@ -19,6 +19,7 @@ import yaml
 
 from oracle.errors import ConfigError
 from oracle.keystore import DEFAULT_PASSWORD_ENV
+from ringfence.network import NetworkError, resolve_rpc_url
 
 
 def opt(default: Any = dataclasses.MISSING, doc: str = "", factory: Any = None) -> Any:
@@ -134,7 +135,11 @@ class RetryConfig:
 @dataclass(kw_only=True)
 class Config:
     chain_id: int = opt(doc="chain id the RPCs must serve (31337 for anvil)")
-    rpc_urls: list[str] = opt(doc="JSON-RPC URLs in failover order (at least one)", factory=list)
+    rpc_urls: list[str] = opt(
+        doc="JSON-RPC URLs in failover order (at least one); an entry may be an Ape network "
+        "choice such as ethereum:local:foundry ($APE_FOUNDRY_HOST, else foundry.host)",
+        factory=list,
+    )
     rpc_timeout: float = opt(10.0, "HTTP timeout per RPC request, seconds")
     oracle: OracleContractConfig = opt(doc="where the Oracle is", factory=OracleContractConfig)
     signer: SignerConfig = opt(
@@ -312,6 +317,10 @@ def load_config(path: str | Path) -> Config:
     cfg.signer.password_file = _resolve(base, cfg.signer.password_file)
     cfg.oracle.deployment = _resolve(base, cfg.oracle.deployment)
     cfg.oracle.abi_file = _resolve(base, cfg.oracle.abi_file)
+    try:
+        cfg.rpc_urls = [resolve_rpc_url(url) for url in cfg.rpc_urls]
+    except NetworkError as exc:
+        raise ConfigError(f"config.rpc_urls: {exc}") from None
     for feed in cfg.feeds:
         for src in feed.sources:
             if isinstance(src, ReplaySourceConfig):

@@ -105,3 +105,25 @@ def test_wrong_chain_and_missing_record__one_line(capsys, net, tmp_path):
     net.write(record)
     code, _, err = _run(capsys, net, record, "positions", account=None)
     assert code == 2 and "is for chain id 1" in err
+
+
+def test_network_choice__ape_foundry_host__the_node_on_its_port(
+    capsys, net, deployment, monkeypatch
+):
+    # operator trial point 3: `ethereum:local:foundry` + APE_FOUNDRY_HOST, the setting the
+    # deploy, the keeper, the pusher and Silverback read, reaches this non-default port
+    monkeypatch.setenv("APE_FOUNDRY_HOST", net.node.url)
+    assert not net.node.url.endswith(":8545")
+    code = main(
+        [
+            "--network",
+            "ethereum:local:foundry",
+            "--deployment",
+            str(deployment),
+            "positions",
+            "--all",
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.startswith("no open vaults") or "owner" in out.out

@@ -168,10 +168,21 @@ def test_resolve_rpc_url__url__unchanged():
     assert resolve_rpc_url("http://10.0.0.1:8545") == "http://10.0.0.1:8545"
 
 
-def test_resolve_rpc_url__local_foundry_choice__ape_config_host(tmp_path):
+def test_resolve_rpc_url__local_foundry_choice__ape_config_host(tmp_path, monkeypatch):
+    monkeypatch.delenv("APE_FOUNDRY_HOST", raising=False)
     cfg = tmp_path / "ape-config.yaml"
     cfg.write_text("foundry:\n  host: http://127.0.0.1:9999\n")
     assert resolve_rpc_url("ethereum:local:foundry", cfg) == "http://127.0.0.1:9999"
+    assert resolve_rpc_url("ethereum:local", tmp_path / "none.yaml") == "http://127.0.0.1:8545"
+
+
+def test_resolve_rpc_url__ape_foundry_host_env__wins_over_the_config(tmp_path, monkeypatch):
+    # operator trial point 3: one setting points every tool at a node on another port
+    cfg = tmp_path / "ape-config.yaml"
+    cfg.write_text("foundry:\n  host: http://127.0.0.1:9999\n")
+    monkeypatch.setenv("APE_FOUNDRY_HOST", "http://127.0.0.1:23545")
+    assert resolve_rpc_url("ethereum:local:foundry", cfg) == "http://127.0.0.1:23545"
+    assert resolve_rpc_url("http://10.0.0.1:8545", cfg) == "http://10.0.0.1:8545"
 
 
 def test_resolve_rpc_url__garbage__config_error():

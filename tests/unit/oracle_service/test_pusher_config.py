@@ -205,3 +205,22 @@ def test_shipped_local_example__reads_the_oracle_from_the_deploy_record():
     cfg = load_config(ROOT / "oracle" / "examples" / "local.yaml")
     assert cfg.oracle.address is None
     assert Path(cfg.oracle.deployment).resolve() == ROOT / "deployments" / "local-31337.json"
+
+
+def test_rpc_urls__ape_network_choice__resolved_like_every_other_tool(tmp_path, monkeypatch):
+    # operator trial point 3: the same `ethereum:local:foundry` + APE_FOUNDRY_HOST as the
+    # deploy, the keeper, the Silverback bot and `ringfence`
+    from ringfence.paths import ROOT
+
+    monkeypatch.setenv("APE_FOUNDRY_HOST", "http://127.0.0.1:23545")
+    doc = yaml.safe_load((ROOT / "oracle" / "examples" / "local.yaml").read_text())
+    doc["rpc_urls"] = ["ethereum:local:foundry", "http://backup:8545"]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    from oracle.config import load_config
+
+    assert load_config(path).rpc_urls == ["http://127.0.0.1:23545", "http://backup:8545"]
+    doc["rpc_urls"] = ["nonsense"]
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(Exception, match="config.rpc_urls: network 'nonsense'"):
+        load_config(path)
