@@ -56,6 +56,13 @@ class Metrics:
         self.balance = Gauge(
             "oracle_signer_balance_wei", "Signer account balance (wei)", registry=r
         )
+        self.published_gap = Gauge(
+            "oracle_published_gap_bps",
+            "Published spot minus the spot this pusher last pushed, bps of the pushed value "
+            "(non-zero: other signers' fresh reports or the breaker moved the published value)",
+            ["feed"],
+            registry=r,
+        )
         self.cycle_errors = Counter(
             "oracle_cycle_errors", "Cycles that hit a transient error", ["kind"], registry=r
         )

@@ -400,6 +400,8 @@ class Pusher:
                 result.accepted += 1
                 self.metrics.reports.labels("accepted").inc()
                 self._record(p)
+                if p.report.expiry == 0:
+                    self._check_published(p)
             else:
                 result.rejected += 1
                 self.metrics.reports.labels("rejected").inc()
@@ -420,6 +422,38 @@ class Pusher:
                 "accepted": result.accepted,
                 "rejected": result.rejected,
                 "replacements": sent.replacements,
+            },
+        )
+
+    def _check_published(self, p: Planned) -> None:
+        """After an accepted spot report: is what the oracle publishes what was pushed? It
+        is not while another registered signer's report is still fresh (the median is taken
+        with it: the operator trial pushed 2,700 and the oracle published 2,850) or while
+        the breaker holds; say so, with why, instead of leaving it silent."""
+        uid = p.report.underlying
+        published = int(self.chain.view("spot", uid)[0])
+        pushed = int(p.report.price)
+        gap_bps = (published - pushed) * 10_000 / pushed
+        self.metrics.published_gap.labels(p.feed).set(gap_bps)
+        if published == pushed:
+            return
+        fresh = int(self.chain.view("fresh_report_count", uid, 0))
+        held = bool(self.chain.view("breaker_held", uid))
+        why = (
+            "the spot breaker holds: the published price is clamped into its band"
+            if held
+            else f"the median of {fresh} fresh signers' reports, not this one alone"
+        )
+        log.warning(
+            "published_differs",
+            extra={
+                "feed": p.feed,
+                "pushed": pushed / 1e18,
+                "published": published / 1e18,
+                "gap_bps": round(gap_bps, 2),
+                "fresh_signers": fresh,
+                "breaker_held": held,
+                "why": why,
             },
         )
 

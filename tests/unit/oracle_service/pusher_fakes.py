@@ -191,6 +191,11 @@ class FakeChain:
     address: str = ORACLE
     rpc: FakeRpc = field(default_factory=FakeRpc)
     batches: list = field(default_factory=list)
+    # what the oracle publishes after an accepted spot report: the pushed price, unless
+    # another signer's fresh report (the median) or the breaker makes it `published`
+    published: int | None = None
+    fresh_signers: int = 1
+    held: bool = False
 
     def has_code(self):
         return True
@@ -202,6 +207,10 @@ class FakeChain:
             return (self.listed, 3_600, 5_000, WAD, "ETH / USD")
         if name == "spot":
             return self.spot
+        if name == "fresh_report_count":
+            return self.fresh_signers
+        if name == "breaker_held":
+            return self.held
         if name == "expiries":
             return list(self.expiries)
         if name == "surface":
@@ -223,6 +232,10 @@ class FakeChain:
             )
             for r in reports
         ]
+        for r in reports:
+            if r.expiry == 0 and (r.underlying, 0) not in self.rejected:
+                price = r.price if self.published is None else self.published
+                self.spot = (price, r.observed_at, self.spot[2] + 1)
         for r in reports:
             reason = self.refused_at_aggregation.get((r.underlying, r.expiry))
             if reason is not None and (r.underlying, r.expiry) not in self.rejected:

@@ -229,3 +229,44 @@ def test_run__transient_errors__logged_retried_never_fatal():
     chain.rpc.fail_next = 3
     assert p.run(max_cycles=2) == 2
     assert p.metrics.cycle_errors.labels("transient")._value.get() == 3
+
+
+@pytest.fixture
+def service_log(caplog):
+    """The pusher's own records, even when an earlier test's CLI run made the `oracle`
+    logger stop propagating (its JSON handler)."""
+    import logging
+
+    logger = logging.getLogger("oracle.service")
+    logger.addHandler(caplog.handler)
+    caplog.set_level("WARNING", logger="oracle.service")
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def test_cycle__published_spot_differs__warned_with_the_reason_and_gap_metric(service_log):
+    # operator trial point 1: pushing 2,700 logged success while the oracle published 2,850
+    # (the median with the deploy's own signer, still fresh): now it says so
+    chain = FakeChain(expiries=[EXPIRY], published=2_850 * WAD, fresh_signers=2)
+    p = pusher([(2_700.0, 0.8)], chain=chain)
+    p.cycle()
+    (warning,) = [r for r in service_log.records if r.getMessage() == "published_differs"]
+    assert (warning.pushed, warning.published, warning.fresh_signers) == (2_700.0, 2_850.0, 2)
+    assert "median of 2 fresh signers" in warning.why
+    gap = p.metrics.published_gap.labels("ETH")._value.get()
+    assert gap == pytest.approx(10_000 * 150 / 2_700)
+
+
+def test_cycle__breaker_holds__warned_as_clamped(service_log):
+    chain = FakeChain(expiries=[EXPIRY], published=2_400 * WAD, held=True)
+    p = pusher([(2_000.0, 0.8)], chain=chain)
+    p.cycle()
+    (warning,) = [r for r in service_log.records if r.getMessage() == "published_differs"]
+    assert warning.breaker_held and "breaker holds" in warning.why
+
+
+def test_cycle__published_equals_pushed__no_warning_gap_zero(service_log):
+    p = pusher([(2_000.0, 0.8)])
+    p.cycle()
+    assert not [r for r in service_log.records if r.getMessage() == "published_differs"]
+    assert p.metrics.published_gap.labels("ETH")._value.get() == 0
