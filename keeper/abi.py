@@ -1,18 +1,15 @@
 """Contract ABIs, event decoding and call encoding for the keeper (eth_abi, no framework).
 
-The ABIs are copies of what the Vyper compiler emits for the interfaces the keeper talks
-to, stored next to this module (``keeper/abi/*.json``) so the keeper does not need a
-compiler at run time. ``python -m keeper.abi`` regenerates them with
-``vyper -f abi contracts/interfaces/<name>.vyi``; a unit test fails when a stored copy
-drifts from its interface. Event signatures and topic hashes are derived from the ABI,
+The ABIs are what the Vyper compiler emits for the interfaces the keeper talks to, stored
+as package data by :mod:`ringfence.abis` (``ringfence/abi/*.json``) so the keeper needs no
+compiler at run time. ``python -m keeper.abi`` (or ``python -m ringfence.abis``) regenerates
+them with ``vyper -f abi contracts/interfaces/<name>.vyi``; a unit test fails when a stored
+copy drifts from its interface. Event signatures and topic hashes are derived from the ABI,
 never written by hand.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -22,10 +19,12 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak
 
-ABI_DIR = Path(__file__).with_name("abi")
-#: Interfaces whose ABI the keeper stores: the clearing house (vault events,
-#: ``liquidate_many`` / ``settle_many``, ``SCALE``), its view (``health_many``), the registry
-#: (listing and risk-parameter events) and the oracle reads of a market snapshot.
+from ringfence import abis
+
+#: Interfaces whose ABI the keeper reads (stored by :mod:`ringfence.abis`): the clearing
+#: house (vault events, ``liquidate_many`` / ``settle_many``, ``SCALE``), its view
+#: (``health_many``), the registry (listing and risk-parameter events) and the oracle reads
+#: of a market snapshot.
 INTERFACES = ("IClearingHouse", "IClearingHouseView", "IRegistry", "IOracle")
 #: Interfaces that declare events; :func:`event` looks a bare name up in all of them.
 EVENT_INTERFACES = ("IClearingHouse", "IRegistry")
@@ -55,35 +54,14 @@ def _to_python(param: Mapping[str, Any], value: Any) -> Any:
     return value
 
 
-@cache
 def load_abi(name: str) -> tuple[dict[str, Any], ...]:
     """The stored ABI of interface ``name`` (one of :data:`INTERFACES`)."""
-    return tuple(json.loads((ABI_DIR / f"{name}.json").read_text()))
-
-
-def compile_abi(name: str, root: Path | None = None) -> list[dict[str, Any]]:
-    """The ABI the Vyper compiler emits for ``contracts/interfaces/<name>.vyi`` now."""
-    root = root or Path(__file__).resolve().parents[1]
-    source = root / "contracts" / "interfaces" / f"{name}.vyi"
-    vyper = Path(sys.executable).with_name("vyper")
-    out = subprocess.run(
-        [str(vyper) if vyper.exists() else "vyper", "-f", "abi", str(source)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
-    return json.loads(out.stdout)
+    return abis.load_abi(name)
 
 
 def regenerate(root: Path | None = None) -> list[Path]:
-    """Rewrite every stored ABI from its interface; returns the files written."""
-    written = []
-    for name in INTERFACES:
-        path = ABI_DIR / f"{name}.json"
-        path.write_text(json.dumps(compile_abi(name, root), indent=1) + "\n")
-        written.append(path)
-    load_abi.cache_clear()
+    """Rewrite every stored ABI (:func:`ringfence.abis.regenerate`); returns the files."""
+    written = abis.regenerate(root)
     _events.cache_clear()
     return written
 

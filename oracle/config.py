@@ -99,7 +99,7 @@ class FeedConfig:
 class OracleContractConfig:
     address: str | None = opt(None, "Oracle contract address (or give 'deployment')")
     deployment: str | None = opt(None, "deployments JSON holding the Oracle's address (and abi)")
-    abi_file: str | None = opt(None, "ABI JSON; default: compile contracts/Oracle.vy at start")
+    abi_file: str | None = opt(None, "ABI JSON; default: the record's, else the packaged one")
 
 
 @dataclass(kw_only=True)

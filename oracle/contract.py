@@ -2,9 +2,9 @@
 
 The ABI comes from (in this order): ``oracle.abi_file`` in the config (a JSON ABI list, or
 any JSON object with an ``"abi"`` key), else the deployment file's entry when it carries an
-``abi``, else compiling ``contracts/Oracle.vy`` with vyper's Python API at start-up (a
-second or two; snekmate resolves from site-packages). Compiling keeps the pusher in lock
-step with the contract in the same checkout, with no generated file to go stale.
+``abi``, else the stored ``IRingfenceOracle`` ABI shipped with the package
+(:mod:`ringfence.abis`, generated from the interface ``Oracle.vy`` implements, and checked
+against it by a unit test): an installed pusher needs neither a checkout nor a compiler.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def compile_contract(path: str | Path) -> dict[str, Any]:
 
 def load_abi(abi_file: str | Path | None) -> list[dict[str, Any]]:
     if abi_file is None:
-        return compile_contract(ORACLE_SOURCE)["abi"]
+        from ringfence.abis import load_abi as stored_abi
+
+        return list(stored_abi("IRingfenceOracle"))
     try:
         data = json.loads(Path(abi_file).read_text())
     except OSError as exc:

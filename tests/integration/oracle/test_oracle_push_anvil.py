@@ -50,7 +50,7 @@ def test_push__replay_file__values_land_on_chain(anvil, oracle_artifact, keeper_
     replay = replay_csv(tmp_path / "eth.csv", deployed.expiry, [(2_000, 0.60), (2_050, 0.70)])
     config = write_config(tmp_path, [anvil.url], deployed.address, None, keeper_keystore, replay)
 
-    # abi_file unset: the pusher compiles contracts/Oracle.vy itself (the default path).
+    # abi_file unset: the pusher reads the packaged IRingfenceOracle ABI (the default path).
     proc = run_pusher(config)
 
     assert proc.returncode == 0, proc.stderr

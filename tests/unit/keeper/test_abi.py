@@ -6,12 +6,30 @@ import pytest
 from eth_utils import keccak
 
 from keeper import abi
+from ringfence import abis
 
 
-@pytest.mark.parametrize("name", abi.INTERFACES)
+@pytest.mark.parametrize("name", abis.INTERFACES)
 def test_stored_abi__equals_the_compiled_interface(name):
-    """Fails when contracts/interfaces changed: run `python -m keeper.abi` to refresh."""
-    assert list(abi.load_abi(name)) == abi.compile_abi(name)
+    """Fails when contracts/interfaces changed: run `python -m ringfence.abis` to refresh."""
+    assert list(abis.load_abi(name)) == abis.compile_abi(name)
+
+
+def test_keeper_interfaces__all_stored():
+    assert set(abi.INTERFACES) <= set(abis.INTERFACES)
+
+
+def test_oracle_abi__covers_every_function_of_the_deployed_oracle():
+    # the pusher reads IRingfenceOracle's stored ABI instead of compiling Oracle.vy: every
+    # external of the contract it talks to must be in it (Oracle.vy `implements:` it, so
+    # the interface cannot promise more than the contract has)
+    from oracle.contract import ORACLE_SOURCE, compile_contract
+
+    deployed = {
+        f["name"] for f in compile_contract(ORACLE_SOURCE)["abi"] if f["type"] == "function"
+    }
+    stored = {f["name"] for f in abis.load_abi("IRingfenceOracle") if f["type"] == "function"}
+    assert deployed - stored <= {"SURFACE_CHECKER", "eip712Domain"}
 
 
 def test_event__struct_argument__signature_expands_the_tuple():
