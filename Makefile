@@ -67,9 +67,10 @@ bench: setup  ## gas, accuracy and throughput figures -> reports/bench.json
 backtest: setup  ## margin backtest -> reports/backtest (QUICK=1 for a small run; ARGS="--params ...")
 	$(VENV)/bin/python -m ringfence.tools.backtest $(if $(QUICK),--quick) $(ARGS)
 
-lint: setup  ## ruff check + ruff format --check (Python), mamushi --check + NatSpec (Vyper)
+lint: setup  ## ruff check + ruff format --check + import layers (Python), mamushi --check + NatSpec (Vyper)
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mamushi --check $(VY_SOURCES)
 	$(VENV)/bin/python scripts/check_natspec.py $(VY_SOURCES)
 

@@ -53,7 +53,7 @@ def parse_shard(value: str) -> tuple[int, int]:
 
 def setup_logging(level: str = "info") -> None:
     """JSON lines on stderr for every ``keeper.*`` logger."""
-    from oracle.logs import JsonFormatter
+    from ringfence.logs import JsonFormatter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())

@@ -137,7 +137,7 @@ _COMPILED: dict[str, dict[str, Any]] = {}
 def compiled() -> dict[str, dict[str, Any]]:
     """``{name: {"abi", "bytecode"}}`` for every deployed contract: cached on disk by source
     hash, and fixed for the life of the process (one test session sees one build)."""
-    from oracle.contract import compile_contract
+    from ringfence.compiler import compile_contract
 
     if _COMPILED:
         return _COMPILED

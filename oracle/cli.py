@@ -127,8 +127,8 @@ def push(
     Runs until interrupted (or --once / --max-cycles, or every replay source with
     on_end: stop has run out). JSON-lines logs go to stderr.
     """
-    from oracle.logs import setup_logging
     from oracle.service import build_source
+    from ringfence.logs import setup_logging
 
     try:
         cfg = load_config(config_path)

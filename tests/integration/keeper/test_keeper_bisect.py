@@ -14,7 +14,7 @@ from eth_account import Account
 from keeper import devnet
 from keeper.rpc import Chain, Web3Rpc
 from keeper.sender import LIQUIDATE, FeePolicy, LocalSigner, Sender
-from oracle.contract import compile_contract
+from ringfence.compiler import compile_contract
 
 GWEI = 10**9
 

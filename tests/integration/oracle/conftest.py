@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from oracle_pusher_helpers import KEEPER_KEY, PASSWORD, Anvil, start_anvil
 
-from oracle.contract import compile_contract
 from oracle.keystore import new_keystore
+from ringfence.compiler import compile_contract
 from ringfence.paths import contract_path
 
 

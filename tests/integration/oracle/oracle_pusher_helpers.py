@@ -17,7 +17,7 @@ import yaml
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-from oracle.contract import compile_contract
+from ringfence.compiler import compile_contract
 from ringfence.oracle_types import underlying_id
 from ringfence.paths import ROOT, contract_path
 

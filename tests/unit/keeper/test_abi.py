@@ -23,7 +23,8 @@ def test_oracle_abi__covers_every_function_of_the_deployed_oracle():
     # the pusher reads IRingfenceOracle's stored ABI instead of compiling Oracle.vy: every
     # external of the contract it talks to must be in it (Oracle.vy `implements:` it, so
     # the interface cannot promise more than the contract has)
-    from oracle.contract import ORACLE_SOURCE, compile_contract
+    from oracle.contract import ORACLE_SOURCE
+    from ringfence.compiler import compile_contract
 
     deployed = {
         f["name"] for f in compile_contract(ORACLE_SOURCE)["abi"] if f["type"] == "function"

@@ -8,8 +8,8 @@ import urllib.request
 
 from prometheus_client import start_http_server
 
-from oracle.logs import setup_logging
 from oracle.metrics import Metrics
+from ringfence.logs import setup_logging
 
 
 def free_port() -> int:
