@@ -50,8 +50,10 @@ class KeeperTasks:
         self.opened: Opened | None = None
 
     def startup(self, *_: Any) -> dict[str, Any]:
-        """Open the service; returns what Silverback records: the signer, the contracts the
-        keeper watches and the block its index resumed from."""
+        """Open the service; returns what Silverback records as metrics — numbers only (a
+        string datapoint is a 13-line pydantic warning per field in Silverback 0.7.38): the
+        block the index resumed from and whether it is a dry run. The signer and the
+        contracts go to the ``started`` log line."""
         self.opened = self._opener()
         keeper = self.opened.service.keeper
         cfg = self.opened.config
@@ -66,16 +68,15 @@ class KeeperTasks:
                 "signer": self.opened.signer_address,
                 "dry_run": cfg.dry_run,
                 "clearing_house": cfg.clearing_house,
+                "registry": cfg.registry,
+                "view": cfg.view,
+                "oracle": cfg.oracle,
                 "index_block": keeper.index.block,
             },
         )
         return {
-            "signer": self.opened.signer_address,
-            "clearing_house": cfg.clearing_house,
-            "registry": cfg.registry,
-            "view": cfg.view,
-            "oracle": cfg.oracle,
             "index_block": keeper.index.block,
+            "dry_run": cfg.dry_run or self.opened.signer_address is None,
         }
 
     def on_block(self, block: Any) -> dict[str, Any]:
