@@ -25,6 +25,19 @@ STRIKE = 3_000 * WAD
 PUT_SIZE = -(10**17)
 
 
+def json_lines(path: Path) -> list[dict]:
+    """The JSON objects among the lines of a log (other lines skipped)."""
+    out = []
+    for line in path.read_text(errors="replace").splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+    return out
+
+
 class KeeperProcess:
     """One `keeper run` subprocess; its JSON-lines stderr goes to a file we parse."""
 
@@ -43,15 +56,7 @@ class KeeperProcess:
         )
 
     def lines(self) -> list[dict]:
-        out = []
-        for line in self.log_path.read_text().splitlines():
-            line = line.strip()
-            if line.startswith("{"):
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    continue
-        return out
+        return json_lines(self.log_path)
 
     def events(self, name: str) -> list[dict]:
         return [e for e in self.lines() if e.get("event") == name]
