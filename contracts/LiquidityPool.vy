@@ -88,6 +88,20 @@ claims_of: public(HashMap[address, uint256])
 # @dev Series with open legs; index + 1 in `_active` (0 when not active).
 _active: DynArray[uint256, constants.MAX_ACTIVE_SERIES]
 _active_index: HashMap[uint256, uint256]
+# @dev LP flows while the book is open go through requests (docs/solvency.md,
+#      "LP flows"): request `id` is `requests[id]` (`mature` 0 once executed);
+#      `pending_assets` are the base units of deposit requests not yet
+#      executed, held by the pool but outside its cash and NAV.
+requests: public(HashMap[uint256, ILiquidityPool.LpRequest])
+request_count: public(uint256)
+pending_assets: public(uint256)
+
+# ================================================================ constants
+
+# @dev Seconds from an LP request to its execution: more than the pusher's
+#      heartbeat and a keeper's reaction, so the next oracle report and the
+#      liquidations it triggers are in the execution price.
+LP_DELAY: public(constant(uint256)) = 3600
 
 
 # ===================================================================== init
@@ -229,7 +243,7 @@ def pay_claims(
     out: DynArray[ILiquidityPool.Claim, constants.MAX_BATCH] = []
     head: uint256 = self.claim_head
     tail: uint256 = self.claim_tail
-    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    cash: uint256 = self._cash()
     total: uint256 = 0
     for _: uint256 in range(
         min(max_claims, constants.MAX_BATCH), bound=constants.MAX_BATCH
@@ -275,11 +289,11 @@ def available_cash() -> uint256:
 @view
 def cash() -> uint256:
     """
-    @notice Quote tokens the pool holds, base units.
-    @return uint256 The pool's quote-token balance, base units of the quote
-            token.
+    @notice The pool's cash, base units: the quote tokens it holds, less the
+            deposits still pending (`pending_assets`, not yet the pool's).
+    @return uint256 Base units of the quote token.
     """
-    return staticcall _TOKEN.balanceOf(self)
+    return self._cash()
 
 
 @external
@@ -369,10 +383,13 @@ def convertToAssets(shares: uint256) -> uint256:
 @view
 def maxDeposit(receiver: address) -> uint256:
     """
-    @notice No deposit limit.
+    @notice No deposit limit while no leg is open; 0 while the book is open
+            (deposits then go through `request_deposit`).
     @param receiver Any address (ignored).
-    @return uint256 max_value(uint256), base units of the quote token.
+    @return uint256 max_value(uint256) or 0, base units of the quote token.
     """
+    if len(self._active) != 0:
+        return 0
     return max_value(uint256)
 
 
@@ -397,10 +414,12 @@ def deposit(assets: uint256, receiver: address) -> uint256:
            (needs an allowance; a fee-on-transfer token is rejected).
     @param receiver Account credited with the shares.
     @return uint256 Shares minted, base units of the share token.
-    @dev Reverts on 0 shares, a stale oracle, a held spot breaker, or an
+    @dev Only while no leg is open (else `request_deposit`). Reverts on 0
+         shares, a stale oracle, a held spot breaker, or an
          insolvent pool (NAV 0 with shares outstanding: the deposit would pay
          older claims).
     """
+    self._check_book_closed()
     self._check_solvent()
     shares: uint256 = self._to_shares(assets, False)
     assert shares > 0, "pool: zero shares"
@@ -416,10 +435,12 @@ def deposit(assets: uint256, receiver: address) -> uint256:
 @view
 def maxMint(receiver: address) -> uint256:
     """
-    @notice No mint limit.
+    @notice No mint limit while no leg is open; 0 while the book is open.
     @param receiver Any address (ignored).
-    @return uint256 max_value(uint256), base units of the share token.
+    @return uint256 max_value(uint256) or 0, base units of the share token.
     """
+    if len(self._active) != 0:
+        return 0
     return max_value(uint256)
 
 
@@ -443,9 +464,11 @@ def mint(shares: uint256, receiver: address) -> uint256:
     @param receiver Account credited with the shares.
     @return uint256 Base units of the quote token pulled from the caller
             (needs an allowance; a fee-on-transfer token is rejected).
-    @dev Reverts on 0 assets, a stale oracle, a held spot breaker, or an
+    @dev Only while no leg is open (else `request_deposit`). Reverts on 0
+         assets, a stale oracle, a held spot breaker, or an
          insolvent pool (shares would be priced at nothing).
     """
+    self._check_book_closed()
     self._check_solvent()
     assets: uint256 = self._to_assets(shares, True)
     assert assets > 0, "pool: zero assets"
@@ -462,11 +485,13 @@ def mint(shares: uint256, receiver: address) -> uint256:
 def maxWithdraw(owner: address) -> uint256:
     """
     @notice Base units `owner` can withdraw now: their shares' value, capped
-            by the free cash.
+            by the free cash; 0 while the book is open (`request_redeem`).
     @param owner Share holder.
     @return uint256 min(value of `owner`'s shares rounded down, free_cash),
             base units of the quote token.
     """
+    if len(self._active) != 0:
+        return 0
     return min(
         self._to_assets(erc4626.erc20.balanceOf[owner], False),
         self._free_cash(),
@@ -496,9 +521,11 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     @param owner Holder whose shares are burnt; a caller other than `owner`
            spends its share allowance.
     @return uint256 Shares burnt, base units of the share token.
-    @dev Reverts above the free cash, on a stale oracle or a held spot
+    @dev Only while no leg is open (else `request_redeem`). Reverts above
+         the free cash, on a stale oracle or a held spot
          breaker.
     """
+    self._check_book_closed()
     self._check_breakers()
     assert assets <= self._free_cash(), "pool: utilisation"
     shares: uint256 = self._to_shares(assets, True)
@@ -510,12 +537,15 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
 @view
 def maxRedeem(owner: address) -> uint256:
     """
-    @notice Shares `owner` can redeem now (capped by the free cash).
+    @notice Shares `owner` can redeem now (capped by the free cash); 0
+            while the book is open (`request_redeem`).
     @param owner Share holder.
     @return uint256 All of `owner`'s shares, or the shares worth the free
             cash (rounded down) when theirs are worth more; base units of the
             share token.
     """
+    if len(self._active) != 0:
+        return 0
     shares: uint256 = erc4626.erc20.balanceOf[owner]
     free: uint256 = self._free_cash()
     if self._to_assets(shares, False) <= free:
@@ -544,15 +574,124 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     @param owner Holder whose shares are burnt; a caller other than `owner`
            spends its share allowance.
     @return uint256 Base units of the quote token sent to `receiver`.
-    @dev Reverts on 0 assets, above the free cash, on a stale oracle or a
+    @dev Only while no leg is open (else `request_redeem`). Reverts on 0
+         assets, above the free cash, on a stale oracle or a
          held spot breaker.
     """
+    self._check_book_closed()
     self._check_breakers()
     assets: uint256 = self._to_assets(shares, False)
     assert assets > 0, "pool: zero assets"
     assert assets <= self._free_cash(), "pool: utilisation"
     erc4626._withdraw(msg.sender, receiver, owner, assets, shares)
     return assets
+
+
+# ============================================================== LP requests
+
+
+@external
+@nonreentrant
+def request_deposit(assets: uint256, receiver: address) -> uint256:
+    """
+    @notice Ask to deposit `assets` base units for shares to `receiver`: the
+            way in while the book is open. Executed by anyone `LP_DELAY`
+            seconds later, for the fewer of the shares quoted now and the
+            shares the assets buy then. Until then the assets are held apart:
+            outside the pool's cash and NAV. A request cannot be cancelled.
+    @param assets Base units of the quote token pulled from the caller now
+           (needs an allowance; a fee-on-transfer token is rejected).
+    @param receiver Account credited with the shares at execution.
+    @return uint256 The request's id.
+    @dev Reverts on 0 shares, a stale oracle, a held spot breaker or an
+         insolvent pool, as `deposit` does.
+    """
+    self._check_solvent()
+    shares: uint256 = self._to_shares(assets, False)
+    assert shares > 0, "pool: zero shares"
+    self._pull(assets)
+    self.pending_assets += assets
+    return self._request(True, assets, shares, receiver)
+
+
+@external
+@nonreentrant
+def request_redeem(shares: uint256, receiver: address) -> uint256:
+    """
+    @notice Ask to redeem `shares` of the caller for base units to
+            `receiver`: the way out while the book is open. The shares move
+            to the pool now (they still count in the supply); executed by
+            anyone `LP_DELAY` seconds later, for the lesser of the value
+            quoted now and their value then, within the free cash. A request
+            cannot be cancelled.
+    @param shares Base units of the share token taken from the caller now.
+    @param receiver Account receiving the quote tokens at execution.
+    @return uint256 The request's id.
+    @dev Reverts on 0 assets, a stale oracle or a held spot breaker; the
+         free cash is checked at execution, not here.
+    """
+    self._check_breakers()
+    assets: uint256 = self._to_assets(shares, False)
+    assert assets > 0, "pool: zero assets"
+    erc4626.erc20._transfer(msg.sender, self, shares)
+    return self._request(False, shares, assets, receiver)
+
+
+@external
+@nonreentrant
+def execute_request(request_id: uint256) -> uint256:
+    """
+    @notice Execute a mature LP request; anyone may, so no requester can
+            hold one back to time the market. A deposit mints the fewer of
+            the quoted shares and what the assets buy now (an insolvent pool,
+            or 0 shares, refunds the assets to the requester instead); a
+            redemption pays the lesser of the quoted value and the shares'
+            value now.
+    @param request_id The id `request_deposit` or `request_redeem` returned.
+    @return uint256 Shares minted (deposit; 0 if refunded) or base units
+            paid (redemption).
+    @dev Reverts before `mature`, on a stale oracle or a held spot breaker;
+         a redemption also on 0 assets (an insolvent pool: it waits) and
+         above the free cash (it waits for cash).
+    """
+    request: ILiquidityPool.LpRequest = self.requests[request_id]
+    assert request.mature != 0, "pool: no request"
+    assert block.timestamp >= request.mature, "pool: request not mature"
+    self._check_breakers()
+    self.requests[request_id] = empty(ILiquidityPool.LpRequest)
+    out: uint256 = 0
+    refunded: bool = False
+    if request.is_deposit:
+        if erc4626.erc20.totalSupply == 0 or self._total_assets() > 0:
+            out = min(request.quoted, self._to_shares(request.amount, False))
+        refunded = out == 0
+        self.pending_assets -= request.amount
+        if refunded:
+            assert extcall _TOKEN.transfer(
+                request.owner, request.amount, default_return_value=True
+            ), "pool: transfer failed"
+        else:
+            erc4626.erc20._mint(request.receiver, out)
+            log IERC4626.Deposit(
+                sender=request.owner,
+                owner=request.receiver,
+                assets=request.amount,
+                shares=out,
+            )
+    else:
+        out = min(request.quoted, self._to_assets(request.amount, False))
+        assert out > 0, "pool: zero assets"
+        assert out <= self._free_cash(), "pool: utilisation"
+        erc4626._withdraw(self, request.receiver, self, out, request.amount)
+    log ILiquidityPool.LpExecuted(
+        id=request_id,
+        owner=request.owner,
+        is_deposit=request.is_deposit,
+        amount=request.amount,
+        paid=out,
+        refunded=refunded,
+    )
+    return out
 
 
 # ================================================================ internals
@@ -565,7 +704,7 @@ def _total_assets() -> uint256:
     @dev NAV: cash - claims - traders' unrealised P&L (a liability rounded up,
          a receivable rounded down), at least 0.
     """
-    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    cash: uint256 = self._cash()
     liability: int256 = self._liability()
     owed: uint256 = self.owed
     if liability < 0:
@@ -601,7 +740,7 @@ def _required_cash() -> uint256:
 @internal
 @view
 def _free_cash() -> uint256:
-    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    cash: uint256 = self._cash()
     required: uint256 = self._required_cash()
     if required >= cash:
         return 0
@@ -649,11 +788,63 @@ def _unreserved(owed: uint256) -> uint256:
     """
     @dev Cash above `owed`, base units.
     """
-    cash: uint256 = staticcall _TOKEN.balanceOf(self)
+    cash: uint256 = self._cash()
     if cash <= owed:
         return 0
     # owed < cash: cannot underflow
     return unsafe_sub(cash, owed)
+
+
+@internal
+@view
+def _cash() -> uint256:
+    """
+    @dev The quote tokens held less the pending deposits, base units (the
+         pending deposits are held apart, so this cannot underflow unless
+         tokens leave the pool by another way).
+    """
+    return staticcall _TOKEN.balanceOf(self) - self.pending_assets
+
+
+@internal
+@view
+def _check_book_closed():
+    """
+    @dev Instant ERC-4626 flows only while no leg is open: the NAV is then
+         cash less claims, with no price in it for an LP to trade ahead of.
+    """
+    assert len(self._active) == 0, "pool: book open, use a request"
+
+
+@internal
+def _request(
+    is_deposit: bool, amount: uint256, quoted: uint256, receiver: address
+) -> uint256:
+    """
+    @dev Record request `request_count` of the caller, mature after LP_DELAY.
+    """
+    assert receiver != empty(address), "pool: zero receiver"
+    request_id: uint256 = self.request_count
+    mature: uint256 = block.timestamp + LP_DELAY
+    self.requests[request_id] = ILiquidityPool.LpRequest(
+        owner=msg.sender,
+        receiver=receiver,
+        is_deposit=is_deposit,
+        amount=amount,
+        quoted=quoted,
+        mature=mature,
+    )
+    self.request_count = request_id + 1
+    log ILiquidityPool.LpRequested(
+        id=request_id,
+        owner=msg.sender,
+        receiver=receiver,
+        is_deposit=is_deposit,
+        amount=amount,
+        quoted=quoted,
+        mature=mature,
+    )
+    return request_id
 
 
 @internal

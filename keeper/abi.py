@@ -23,11 +23,11 @@ from ringfence import abis
 
 #: Interfaces whose ABI the keeper reads (stored by :mod:`ringfence.abis`): the clearing
 #: house (vault events, ``liquidate_many`` / ``settle_many``, ``SCALE``), its view
-#: (``health_many``), the registry (listing and risk-parameter events) and the oracle reads
-#: of a market snapshot.
-INTERFACES = ("IClearingHouse", "IClearingHouseView", "IRegistry", "IOracle")
+#: (``health_many``), the registry (listing and risk-parameter events), the oracle reads
+#: of a market snapshot and the pool's LP requests (``keeper.lp``).
+INTERFACES = ("IClearingHouse", "IClearingHouseView", "IRegistry", "IOracle", "ILiquidityPool")
 #: Interfaces that declare events; :func:`event` looks a bare name up in all of them.
-EVENT_INTERFACES = ("IClearingHouse", "IRegistry")
+EVENT_INTERFACES = ("IClearingHouse", "IRegistry", "ILiquidityPool")
 
 
 def abi_type(param: Mapping[str, Any]) -> str:

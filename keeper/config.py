@@ -36,6 +36,9 @@ class KeeperConfig:
         "", "ClearingHouseView address (0x...) over the clearing house: health_many is read there."
     )
     oracle: str = _opt("", "Oracle address the clearing house reads (0x...).")
+    pool: str = _opt(
+        "", "LiquidityPool address (0x...): its mature LP requests are executed (empty: none)."
+    )
     start_block: int = _opt(
         0, "Block the first of those contracts was deployed at; the first index scan starts here."
     )
@@ -59,6 +62,9 @@ class KeeperConfig:
     max_candidates: int = _opt(500, "Most candidates confirmed per scan, worst first.")
     shard: int = _opt(0, "This instance's shard k: it handles vault ids with id % shards == k.")
     shards: int = _opt(1, "Number of keeper instances sharing the book.")
+    lp_requests_per_scan: int = _opt(
+        20, "Most pending LP requests read per scan, oldest first (shard 0 only; 0 = none)."
+    )
     # --- gas
     health_gas_per_vault: int = _opt(150_000, "Gas of one vault in health_many (measured).")
     liquidate_gas_per_vault: int = _opt(450_000, "Gas of one vault in liquidate_many (measured).")

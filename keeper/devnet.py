@@ -503,9 +503,11 @@ def health_many(net: Devnet, ids: Sequence[int], block: int | str = "latest") ->
 
 def events(net: Devnet, name: str, from_block: int, to_block: int | str = "latest") -> list:
     """Decoded events ``name`` in a block range, from the contract that declares them (the
-    clearing house or the registry; keeper.abi decoding)."""
+    clearing house, the registry or the pool; keeper.abi decoding)."""
     interface = keeper_abi.interface_of(name)
-    contract = net.registry if interface == "IRegistry" else net.clearing
+    contract = {"IRegistry": net.registry, "ILiquidityPool": net.contracts["LiquidityPool"]}.get(
+        interface, net.clearing
+    )
     topic = keeper_abi.event(name, interface).topic0
     logs = net.w3.provider.make_request(
         "eth_getLogs",

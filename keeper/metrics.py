@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from keeper.index import Index
     from keeper.sender import Sender
 
-ACTIONS = ("liquidate", "settle")
+ACTIONS = ("liquidate", "settle", "execute")  # execute: LP requests of the pool
 OUTCOMES = ("sent", "mined", "lost", "failed", "dry_run", "isolated")
 
 
@@ -112,7 +112,9 @@ class KeeperCollector(Collector):
         yield gauge("keeper_confirmed", "Candidates liquidatable on-chain", m.confirmed)
         yield gauge("keeper_settleable", "Vaults ready to settle", m.settleable)
         vaults = CounterMetricFamily(
-            "keeper_vaults", "Vaults by action and outcome", labels=["action", "outcome"]
+            "keeper_vaults",
+            "Vaults (liquidate, settle) and LP requests (execute) by action and outcome",
+            labels=["action", "outcome"],
         )
         for (action, outcome), value in sorted(m.vaults.items()):
             vaults.add_metric([action, outcome], value)

@@ -4,7 +4,9 @@
 batch (planner), follow pending transactions, send new batches (sender), update metrics.
 
 Four addresses: the clearing house (vault logs, ``SCALE``, the ``*_many`` transactions),
-its registry (series and risk-parameter logs), its view (``health_many``) and the oracle.
+its registry (series and risk-parameter logs), its view (``health_many``) and the oracle;
+a fifth, the liquidity pool, when given: its mature LP requests are executed
+(``keeper.lp``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from keeper import abi
 from keeper.config import KeeperConfig
 from keeper.health import fetch_market, model_book
 from keeper.index import Index
+from keeper.lp import LpQueue
 from keeper.metrics import KeeperMetrics
 from keeper.planner import GasModel, Plan, Planner
 from keeper.rpc import Chain, to_int
@@ -107,6 +110,12 @@ class Keeper:
             dry_run=config.dry_run,
         )
         self.metrics = KeeperMetrics()
+        # one executor of LP requests among the shards: shard 0
+        self.lp = (
+            LpQueue(chain, config.pool, config.lp_requests_per_scan)
+            if config.pool and config.shard == 0
+            else None
+        )
 
     def scan(self) -> ScanResult:
         started = time.perf_counter()
@@ -121,6 +130,10 @@ class Keeper:
             self.sender.submit(LIQUIDATE, batch, head, block)
         for batch in plan.settle:
             self.sender.submit(SETTLE, batch, head, block)
+        if self.lp is not None:
+            now = to_int((self.chain.block("latest") or {}).get("timestamp"))
+            for request_id in self.lp.due(now):
+                self.sender.submit_execute(self.config.pool, request_id, head)
         seconds = time.perf_counter() - started
         self.index.save_if_due(self.config.checkpoint_interval_s)
         m = self.metrics

@@ -26,6 +26,10 @@ Rules (docs/keeper.md has the rationale):
   processed yet, is never put in a second transaction. A receipt settles each vault of the
   batch: a ``PositionLiquidated``/``PositionSettled`` log for it means mined; no log (the
   batch skipped it) or a reverted transaction whose vault is now closed/healthy means lost.
+- **LP requests** (``submit_execute``): a mature request of the liquidity pool is executed
+  with ``execute_request(id)``, one per transaction, simulated first, through the same
+  nonces, fees and replacements; an id is never in two pending transactions. A request
+  another executor took first is lost, like a vault.
 """
 
 from __future__ import annotations
@@ -57,7 +61,10 @@ GAS_BOOST_MAX = 3.0
 
 LIQUIDATE = "liquidate"
 SETTLE = "settle"
+EXECUTE = "execute"  # LiquidityPool.execute_request: one LP request per transaction
+KINDS = (LIQUIDATE, SETTLE, EXECUTE)
 _FUNCTIONS = {LIQUIDATE: "liquidate_many", SETTLE: "settle_many"}
+_ID_KEY = {LIQUIDATE: "position_ids", SETTLE: "position_ids", EXECUTE: "request_ids"}
 _EVENTS = {LIQUIDATE: "PositionLiquidated", SETTLE: "PositionSettled"}
 
 
@@ -134,6 +141,7 @@ class Tx:
     nonce: int
     data: str
     gas: int
+    to: str = ""  # the clearing house when empty
     attempts: list[Attempt] = field(default_factory=list)
     state: State = State.PENDING
     mined_block: int | None = None
@@ -154,17 +162,17 @@ class VaultRecord:
 
 @dataclass
 class Counters:
-    """Per-kind vault counts (``liquidate`` / ``settle``)."""
+    """Per-kind counts of vaults (``liquidate`` / ``settle``) and LP requests (``execute``)."""
 
-    sent: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
-    mined: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
-    lost: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
-    failed: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
-    dry_run: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    sent: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    mined: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    lost: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    failed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    dry_run: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     replacements: int = 0
     ceiling_waits: int = 0
     simulation_reverts: int = 0
-    isolated: dict[str, int] = field(default_factory=lambda: {LIQUIDATE: 0, SETTLE: 0})
+    isolated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
 
 
 class Sender:
@@ -202,6 +210,7 @@ class Sender:
         self.counters = Counters()
         self.pending: list[Tx] = []
         self.vaults: dict[int, VaultRecord] = {}
+        self.requests: dict[int, Tx] = {}  # LP request id -> its pending execution
         self._chain_id: int | None = None
         self._access_list = True  # False once the node says it lacks eth_createAccessList
         self.gas_boost = 1.0  # raised after an out-of-gas revert
@@ -242,8 +251,33 @@ class Sender:
         if not batch:
             return None
         data = abi.encode_call("IClearingHouse", _FUNCTIONS[kind], [batch])
+        tx = self._send(kind, batch, self.clearing_house, data, head)
+        if tx is not None:
+            for pid in batch:
+                self.vaults[pid] = VaultRecord(kind=kind, tx=tx, state=State.PENDING)
+        return tx
+
+    def submit_execute(self, pool: str, request_id: int, head: int) -> Tx | None:
+        """Simulate and send ``execute_request(request_id)`` to the liquidity ``pool``; None
+        when nothing was sent (already pending, or the simulation reverts: not mature, no
+        cash, a stale oracle, or executed by someone else — the next scan looks again)."""
+        if request_id in self.requests:
+            return None
+        data = abi.encode_call("ILiquidityPool", "execute_request", [request_id])
         try:
-            gas = min(self._gas_limit(data), self.block_gas_limit)
+            self.chain.call(pool, data, sender=self.signer.address)
+        except RpcError as exc:
+            log.debug("LP request %d not executable: %s", request_id, revert_reason(exc))
+            return None
+        tx = self._send(EXECUTE, [request_id], pool, data, head)
+        if tx is not None:
+            self.requests[request_id] = tx
+        return tx
+
+    def _send(self, kind: str, ids: list[int], to: str, data: str, head: int) -> Tx | None:
+        """Gas, fees and broadcast of one simulated transaction; None when not sent."""
+        try:
+            gas = min(self._gas_limit(data, to), self.block_gas_limit)
         except RpcError as exc:
             # the state moved between the call and the estimate: next scan decides again
             self.counters.simulation_reverts += 1
@@ -258,21 +292,19 @@ class Sender:
             )
             return None
         if self.dry_run:
-            self.counters.dry_run[kind] += len(batch)
-            log.info("dry run: would %s %s (gas %d)", kind, batch, gas)
+            self.counters.dry_run[kind] += len(ids)
+            log.info("dry run: would %s %s (gas %d)", kind, ids, gas)
             return None
-        tx = Tx(kind=kind, ids=batch, nonce=self.nonces.reserve(), data=data, gas=gas)
+        tx = Tx(kind=kind, ids=ids, nonce=self.nonces.reserve(), data=data, gas=gas, to=to)
         if not self._broadcast(tx, fees, head):
             return None
         self.pending.append(tx)
-        for pid in batch:
-            self.vaults[pid] = VaultRecord(kind=kind, tx=tx, state=State.PENDING)
-        self.counters.sent[kind] += len(batch)
+        self.counters.sent[kind] += len(ids)
         log.info(
             "submitted",
             extra={
                 "action": kind,
-                "position_ids": batch,
+                _ID_KEY[kind]: ids,
                 "tx_hash": tx.last.tx_hash,
                 "nonce": tx.nonce,
                 "block": head,
@@ -281,7 +313,7 @@ class Sender:
         )
         return tx
 
-    def _gas_limit(self, data: str) -> int:
+    def _gas_limit(self, data: str, to: str) -> int:
         """Gas limit of a batch. ``eth_createAccessList`` runs the transaction once (a
         tenth of ``eth_estimateGas``'s binary search on anvil); its ``gasUsed`` is net of
         storage refunds (at most 1/5 of the gross under EIP-3529), so it is scaled by 1.25
@@ -292,13 +324,13 @@ class Sender:
         """
         if self._access_list:
             try:
-                used = self.chain.access_list_gas(self.clearing_house, data, self.signer.address)
+                used = self.chain.access_list_gas(to, data, self.signer.address)
                 return int(used * ACCESS_LIST_REFUND_FACTOR * self.gas_multiplier * self.gas_boost)
             except RpcError as exc:
                 text = exc.message.lower()
                 if exc.code == -32601 or "not found" in text or "not supported" in text:
                     self._access_list = False
-        estimate = self.chain.estimate_gas(self.clearing_house, data, self.signer.address)
+        estimate = self.chain.estimate_gas(to, data, self.signer.address)
         return int(estimate * self.gas_multiplier * self.gas_boost)
 
     def _simulate(self, kind: str, batch: list[int]) -> list[int]:
@@ -358,7 +390,7 @@ class Sender:
             "type": 2,
             "chainId": self._chain_id,
             "nonce": tx.nonce,
-            "to": to_checksum_address(self.clearing_house),
+            "to": to_checksum_address(tx.to or self.clearing_house),
             "value": 0,
             "data": tx.data,
             "gas": tx.gas,
@@ -431,6 +463,9 @@ class Sender:
     def _resolve(self, tx: Tx, receipt: Mapping[str, Any]) -> None:
         block = to_int(receipt["blockNumber"])
         tx.mined_block = block
+        if tx.kind == EXECUTE:
+            self._resolve_execute(tx, receipt, block)
+            return
         if to_int(receipt["status"]) == 1:
             done = set()
             for lg in receipt.get("logs", []):
@@ -487,12 +522,46 @@ class Sender:
             },
         )
 
+    def _resolve_execute(self, tx: Tx, receipt: Mapping[str, Any], block: int) -> None:
+        """An LP request's execution mined: done, or reverted (executed by someone else in
+        between: lost; otherwise failed, and the next scan may send it again)."""
+        (request_id,) = tx.ids
+        self.requests.pop(request_id, None)
+        ok = to_int(receipt["status"]) == 1
+        tx.state = State.MINED if ok else State.FAILED
+        if ok:
+            self.counters.mined[EXECUTE] += 1
+        elif self._request_gone(tx.to, request_id):
+            self.counters.lost[EXECUTE] += 1
+        else:
+            self.counters.failed[EXECUTE] += 1
+        log.log(
+            logging.INFO if ok else logging.WARNING,
+            "mined" if ok else "reverted",
+            extra={
+                "action": EXECUTE,
+                "request_ids": [request_id],
+                "tx_hash": receipt.get("transactionHash"),
+                "nonce": tx.nonce,
+                "block": block,
+            },
+        )
+
+    def _request_gone(self, pool: str, request_id: int) -> bool:
+        data = abi.encode_call("ILiquidityPool", "requests", [request_id])
+        raw = self.chain.call(pool, data, sender=self.signer.address)
+        return abi.decode_result("ILiquidityPool", "requests", raw)["mature"] == 0
+
     def _lost(self, kind: str, pid: int) -> None:
         self.counters.lost[kind] += 1
         self.vaults.pop(pid, None)
 
     def _release(self, tx: Tx, state: State) -> None:
         tx.state = state
+        if tx.kind == EXECUTE:
+            self.counters.failed[EXECUTE] += 1
+            self.requests.pop(tx.ids[0], None)
+            return
         for pid in tx.ids:
             self.counters.failed[tx.kind] += 1
             self.vaults.pop(pid, None)

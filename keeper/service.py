@@ -72,6 +72,7 @@ class Deployment:
     view: str
     oracle: str
     start_block: int
+    pool: str = ""  # LiquidityPool: its mature LP requests are executed ("" in older records)
 
 
 #: Record name -> Deployment field, for every contract the keeper talks to.
@@ -119,10 +120,15 @@ def load_deployment(path: str | Path) -> Deployment:
     else:
         start = doc["block"] if _is_block(doc.get("block")) else 0
     chain_id = doc.get("chain_id")
+    pool = contracts.get("LiquidityPool")
+    pool_address = str(pool.get("address", "")) if isinstance(pool, Mapping) else ""
+    if pool_address and not re.fullmatch(r"0x[0-9a-fA-F]{40}", pool_address):
+        raise ConfigError(f"deployment file {path}: bad LiquidityPool address {pool_address!r}")
     return Deployment(
         path=path,
         chain_id=int(chain_id) if isinstance(chain_id, int) else None,
         start_block=start,
+        pool=pool_address,
         **{field: addresses[name] for name, field in DEPLOYED.items()},
     )
 
@@ -428,7 +434,8 @@ def open_service(
                 f"signer {signer.address} has no ETH on chain id {chain_id}: it could not pay "
                 "for a liquidation (fund it, or run with --dry-run)"
             )
-    for name, field in DEPLOYED.items():
+    checked = dict(DEPLOYED, **({"LiquidityPool": "pool"} if deployment.pool else {}))
+    for name, field in checked.items():
         address = getattr(deployment, field)
         try:
             code = chain.rpc.request("eth_getCode", [address, "latest"])
@@ -439,7 +446,7 @@ def open_service(
                 f"no {name} code at {address} on chain id {chain_id}: "
                 "is the deployment file for this node?"
             )
-    updates: dict[str, Any] = {field: getattr(deployment, field) for field in DEPLOYED.values()}
+    updates: dict[str, Any] = {field: getattr(deployment, field) for field in checked.values()}
     updates["start_block"] = deployment.start_block
     if signer is None:
         updates["dry_run"] = True

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 ABI_DIR = Path(__file__).with_name("abi")
-#: Every stored interface: the keeper's four (the clearing house, its view, the registry,
-#: the oracle reads) and the oracle's whole surface (IRingfenceOracle: what the pusher
-#: calls and decodes) with its configurator (IOracleGovernor: what `ringfence signer` uses).
+#: Every stored interface: the keeper's five (the clearing house, its view, the registry,
+#: the oracle reads, the pool's LP requests) and the oracle's whole surface
+#: (IRingfenceOracle: what the pusher calls and decodes) with its configurator
+#: (IOracleGovernor: what `ringfence signer` uses).
 INTERFACES = (
     "IClearingHouse",
     "IClearingHouseView",
     "IRegistry",
     "IOracle",
+    "ILiquidityPool",
     "IRingfenceOracle",
     "IOracleGovernor",
 )

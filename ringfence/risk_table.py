@@ -146,6 +146,29 @@ class Protocol:
             self.token.approve(self.ch.address, amount)
             self.ch.deposit(amount)
 
+    def lp_deposit(self, account: str, assets: int) -> int:
+        """`account` deposits `assets` base units it holds into the pool; returns the shares.
+
+        Instant (ERC-4626 `deposit`) while the book is empty; otherwise `request_deposit`,
+        `LP_DELAY` seconds of time travel and `execute_request` (docs/solvency.md, "LP
+        flows"). The mock oracle does not age, so the travel keeps its prices readable."""
+        with boa.env.prank(account):
+            self.token.approve(self.pool.address, assets)
+            if not self.pool.active_series():
+                return self.pool.deposit(assets, account)
+            request_id = self.pool.request_deposit(assets, account)
+        boa.env.time_travel(seconds=self.pool.LP_DELAY())
+        return self.pool.execute_request(request_id)
+
+    def lp_redeem(self, account: str, shares: int) -> int:
+        """`account` redeems `shares`; returns the base units paid (as `lp_deposit`)."""
+        with boa.env.prank(account):
+            if not self.pool.active_series():
+                return self.pool.redeem(shares, account, account)
+            request_id = self.pool.request_redeem(shares, account)
+        boa.env.time_travel(seconds=self.pool.LP_DELAY())
+        return self.pool.execute_request(request_id)
+
 
 def deploy_protocol(
     decimals: int = 6,

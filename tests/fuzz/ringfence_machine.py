@@ -539,6 +539,20 @@ class Model:
     # A queued risk-parameter change (params, effective_at) or None; the spot breaker.
     pending: tuple[dict, int] | None = None
     held: bool = False
+    # The LP's requests not yet executed: id -> LpRequest (kind, amount, quoted, mature);
+    # `pool_cash` excludes the assets of pending deposits, `pending_assets` totals them.
+    lp_requests: dict[int, LpRequest] = field(default_factory=dict)
+    pending_assets: int = 0
+
+
+@dataclass
+class LpRequest:
+    """An LP's deposit or redemption request as the model tracks it."""
+
+    is_deposit: bool
+    amount: int  # assets (deposit) or shares (redemption)
+    quoted: int  # shares (deposit) or assets (redemption) at the request
+    mature: int
 
 
 @dataclass
@@ -1371,6 +1385,7 @@ class RingfenceMachine(RuleBasedStateMachine):
                 "to_expiry",
                 "past_expiry",
                 "to_param_change",
+                "to_lp_request",
             ]
         ),
         seconds=st.integers(1, 1_800),
@@ -1387,6 +1402,9 @@ class RingfenceMachine(RuleBasedStateMachine):
             target = max(m.updated + MAX_AGE + 1, now)
         elif kind == "to_param_change":
             target = m.pending[1] if m.pending else now + seconds
+        elif kind == "to_lp_request":
+            matures = [r.mature for r in m.lp_requests.values()]
+            target = min(matures) if matures else now + seconds
         else:
             upcoming = [e for e in self.d.expiries if e >= now]
             if not upcoming:
@@ -1423,8 +1441,8 @@ class RingfenceMachine(RuleBasedStateMachine):
             # NAV counts the traders' P&L: a stale oracle blocks deposits (SPEC 4.7).
             expected |= revert_reasons(error)
             assert "oracle: stale price" in expected and not self.fresh(), str(error)
-        if self.book_active() and m.held:
-            expected.add("pool: breaker held")  # checked before the NAV is read
+        if self.book_active():
+            expected = {"pool: book open, use a request"}  # checked first
         elif not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
             # claims and traders' gains take all its cash: new money would only pay them
             expected.add("pool: insolvent")
@@ -1450,8 +1468,8 @@ class RingfenceMachine(RuleBasedStateMachine):
         except BoaError as error:
             expected |= revert_reasons(error)
             assert "oracle: stale price" in expected and not self.fresh(), str(error)
-        if self.book_active() and m.held:
-            expected = {"pool: breaker held"}  # checked first
+        if self.book_active():
+            expected = {"pool: book open, use a request"}  # checked first
         elif assets is not None:
             if assets == 0:
                 expected.add("pool: zero assets")
@@ -1465,6 +1483,114 @@ class RingfenceMachine(RuleBasedStateMachine):
         m.wallet[d.lp] += assets
         m.pool_cash -= assets
         m.shares[d.lp] -= shares
+
+    def _expect_nav(self, preview, *args):
+        """The NAV-priced `preview(*args)`, or None with the expected reverts (a stale
+        oracle: the NAV reads it while the book is open, SPEC 4.7)."""
+        try:
+            return preview(*args), set()
+        except BoaError as error:
+            expected = revert_reasons(error)
+            assert "oracle: stale price" in expected and not self.fresh(), str(error)
+            return None, expected
+
+    @rule(units=st.one_of(st.just(0), st.integers(1, 100_000)))
+    def lp_request_deposit(self, units):
+        """The LP asks to deposit: the assets leave its wallet now, outside the pool's
+        cash until the request is executed (docs/solvency.md, "LP flows")."""
+        d, m = self.d, self.m
+        assets = min(d.units(units), m.wallet[d.lp])
+        shares, expected = self._expect_nav(d.pool.previewDeposit, assets)
+        if self.book_active() and m.held:
+            expected = {"pool: breaker held"}  # checked before the NAV is read
+        elif not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
+            expected.add("pool: insolvent")
+        elif shares == 0:
+            expected.add("pool: zero shares")
+        call = lambda: d.pool.request_deposit(assets, d.lp)  # noqa: E731
+        if self._record_request(expected, "lp_request_deposit", call, True, assets, shares):
+            m.wallet[d.lp] -= assets
+            m.pending_assets += assets
+
+    @rule(fraction=st.integers(0, 100))
+    def lp_request_redeem(self, fraction):
+        """The LP asks to redeem: its shares move to the pool now, priced at execution."""
+        d, m = self.d, self.m
+        shares = m.shares[d.lp] * fraction // 100
+        assets, expected = self._expect_nav(d.pool.previewRedeem, shares)
+        if self.book_active() and m.held:
+            expected = {"pool: breaker held"}  # checked first
+        elif assets == 0:
+            expected.add("pool: zero assets")
+        call = lambda: d.pool.request_redeem(shares, d.lp)  # noqa: E731
+        if self._record_request(expected, "lp_request_redeem", call, False, shares, assets):
+            m.shares[d.lp] -= shares
+
+    def _record_request(self, expected, rule, call, is_deposit, amount, quoted) -> bool:
+        """Make the LP's request `call` (`expected`: its reverts); on success file it in the
+        model, mature LP_DELAY from now, and return True."""
+        d = self.d
+        request_id = d.pool.request_count()
+        with boa.env.prank(d.lp):
+            got = attempt(expected, call, rule)
+        if expected:
+            return False
+        assert got == request_id
+        mature = self.now() + d.pool.LP_DELAY()
+        self.m.lp_requests[request_id] = LpRequest(is_deposit, amount, quoted, mature)
+        return True
+
+    @precondition(lambda self: self.m.lp_requests)
+    @rule(pick=st.integers(0, 2**16), who=st.sampled_from(["lp", "stranger"]), wait=st.booleans())
+    def lp_execute(self, pick, who, wait):
+        """Anyone executes a request (`wait`: at its maturity): not before, at the worse for
+        the LP of the quoted and the current price; an insolvent pool refunds a deposit."""
+        d, m = self.d, self.m
+        ids = sorted(m.lp_requests)
+        request_id = ids[pick % len(ids)]
+        r = m.lp_requests[request_id]
+        if wait and self.now() < r.mature:
+            boa.env.time_travel(seconds=r.mature - self.now())
+        expected = set()
+        out = refund = None
+        if self.now() < r.mature:
+            expected.add("pool: request not mature")
+        elif self.book_active() and m.held:
+            expected.add("pool: breaker held")
+        elif r.is_deposit:
+            supply = d.pool.totalSupply()
+            nav, expected = self._expect_nav(d.pool.totalAssets)
+            if not expected:
+                out = 0
+                if supply == 0 or nav > 0:
+                    out = min(r.quoted, d.pool.previewDeposit(r.amount))
+                refund = out == 0
+        else:
+            now, expected = self._expect_nav(d.pool.previewRedeem, r.amount)
+            if not expected:
+                out = min(r.quoted, now)
+                if out == 0:
+                    expected.add("pool: zero assets")
+                elif out > d.pool.free_cash():
+                    expected.add("pool: utilisation")
+        caller = d.lp if who == "lp" else self.actors[-1]
+        with boa.env.prank(caller):
+            got = attempt(expected, lambda: d.pool.execute_request(request_id))
+        if expected:
+            return
+        assert got == out
+        del m.lp_requests[request_id]
+        if r.is_deposit:
+            m.pending_assets -= r.amount
+            if refund:
+                m.wallet[d.lp] += r.amount
+                OUTCOMES["(pool)", "deposit refunded"] += 1
+            else:
+                m.pool_cash += r.amount
+                m.shares[d.lp] += out
+        else:
+            m.pool_cash -= out
+            m.wallet[d.lp] += out
 
     # ------------------------------------------------------------ governance, guardian
 
@@ -1617,7 +1743,7 @@ class RingfenceMachine(RuleBasedStateMachine):
             assert free == m.free[a], f"free balance of {a}"
             assert wallet == m.wallet[a], f"wallet of {a}"
         assert books.insurance == m.insurance, "insurance fund"
-        assert books.pool_cash == m.pool_cash, "pool cash"
+        assert books.pool_cash == m.pool_cash + m.pending_assets, "pool cash"
         assert books.lp_shares == m.shares[d.lp], "LP shares"
         assert books.next_id == m.next_id
         assert books.locked == m.locked, "locked notional"
@@ -1660,7 +1786,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         in_books = sum(m.free.values()) + m.insurance
         in_books += sum(v.collateral for v in m.vaults.values())
         assert held == in_books, f"clearing house holds {held}, books say {in_books}"
-        outside = sum(m.wallet.values()) + m.pool_cash
+        outside = sum(m.wallet.values()) + m.pool_cash + m.pending_assets
         assert books.supply == outside + held
 
     @invariant()

@@ -62,21 +62,21 @@ def test_breaker_held__settlement__goes_on(funded, trader, held):
     assert len(funded.view.position(pid).legs) == 0
 
 
-def test_breaker_held__pool_deposit_and_redeem__revert(funded, trader, held):
-    open_vault(funded, trader, [(2000, True, -1)], 1_000)  # an active series
-    held()
+def test_breaker_held__pool_requests_and_their_execution__revert(funded, trader, held):
+    open_vault(funded, trader, [(2000, True, -1)], 1_000)  # an active series: requests only
     lp = funded.lp
-    funded.token.mint(lp, funded.units(100))
+    funded.token.mint(lp, funded.units(200))
     with boa.env.prank(lp):
-        funded.token.approve(funded.pool.address, funded.units(100))
+        funded.token.approve(funded.pool.address, funded.units(200))
+        queued = funded.pool.request_redeem(10**6, lp)  # before the breaker holds
+    boa.env.time_travel(seconds=funded.pool.LP_DELAY())
+    held()
+    with boa.env.prank(lp):
         with boa.reverts("pool: breaker held"):
-            funded.pool.deposit(funded.units(100), lp)
+            funded.pool.request_deposit(funded.units(100), lp)
         with boa.reverts("pool: breaker held"):
-            funded.pool.mint(10**6, lp)
-        with boa.reverts("pool: breaker held"):
-            funded.pool.redeem(10**6, lp, lp)
-        with boa.reverts("pool: breaker held"):
-            funded.pool.withdraw(funded.units(1), lp, lp)
+            funded.pool.request_redeem(10**6, lp)
+    with boa.reverts("pool: breaker held"):
+        funded.pool.execute_request(queued)  # a mature request waits for the breaker too
     held(False)
-    with boa.env.prank(lp):
-        funded.pool.redeem(10**6, lp, lp)
+    funded.pool.execute_request(queued)

@@ -8,10 +8,9 @@ from ringfence.risk_table import ETH, WAD, clearing_house_deployer, pool_deploye
 
 
 def _provide(proto, who, amount):
+    """Deposit, instantly on an empty book, by a request executed LP_DELAY later otherwise."""
     proto.token.mint(who, amount)
-    with boa.env.prank(who):
-        proto.token.approve(proto.pool.address, amount)
-        return proto.pool.deposit(amount, who)
+    return proto.lp_deposit(who, amount)
 
 
 def _short_call(proto, trader, size=10, collateral=5_000):
@@ -68,18 +67,26 @@ def test_redeem__round_trip__never_returns_more(proto18, depositor):
     assert proto.token.balanceOf(depositor) == out
 
 
-def test_withdraw__above_free_cash__reverts(proto, trader):
+def test_redeem_request__above_free_cash__waits_for_cash(proto, trader):
     _short_call(proto, trader, size=100, collateral=30_000)
     required = proto.pool.required_cash()
     assert required == proto.units(40_000)  # 200,000 of strike notional / 5
     free = proto.pool.free_cash()
     assert free == proto.pool.cash() - required
-    assert proto.pool.maxWithdraw(proto.lp) == free
-    with boa.env.prank(proto.lp), boa.reverts("pool: utilisation"):
-        proto.pool.withdraw(free + 1, proto.lp, proto.lp)
-    with boa.env.prank(proto.lp):
+    assert proto.pool.maxWithdraw(proto.lp) == 0  # the book is open: requests only
+    with boa.env.prank(proto.lp), boa.reverts("pool: book open, use a request"):
         proto.pool.withdraw(free, proto.lp, proto.lp)
-    assert proto.pool.cash() == required
+    everything = proto.pool.balanceOf(proto.lp)
+    with boa.env.prank(proto.lp):
+        request_id = proto.pool.request_redeem(everything, proto.lp)
+    boa.env.time_travel(seconds=proto.pool.LP_DELAY())
+    with boa.reverts("pool: utilisation"):
+        proto.pool.execute_request(request_id)  # waits: the cash backs the open call
+    with boa.env.prank(trader):
+        proto.ch.close_position(proto.ch.next_position_id() - 1, proto.units(100_000))
+    paid = proto.pool.execute_request(request_id)  # the book closed: all of it
+    assert paid == proto.token.balanceOf(proto.lp)
+    assert proto.pool.totalSupply() == 0  # the worse of the two values: any rest stays
 
 
 def test_book__not_clearing_house__reverts(proto, trader):
@@ -96,7 +103,7 @@ def test_total_assets__stale_oracle_with_open_trades__reverts(proto, trader, dep
     with boa.env.prank(depositor):
         proto.token.approve(proto.pool.address, 100)
         with boa.reverts("oracle: stale price"):
-            proto.pool.deposit(100, depositor)
+            proto.pool.request_deposit(100, depositor)
 
 
 def test_mint__exact_shares__charges_rounded_up_assets(proto, depositor):
@@ -137,18 +144,12 @@ def test_deposit__fee_on_transfer_token__reverts(fee_pool, depositor):
     assert token.balanceOf(depositor) == 10_000
 
 
-def test_max_redeem__utilised_pool__capped_by_free_cash(proto, trader):
+def test_max_redeem__utilised_empty_book__capped_by_free_cash(proto, trader):
+    # claims make required cash without an open leg: instant redemptions, capped
     _short_call(proto, trader, size=100, collateral=30_000)
-    shares = proto.pool.maxRedeem(proto.lp)
-    assert shares < proto.pool.balanceOf(proto.lp)
-    assert proto.pool.previewRedeem(shares) <= proto.pool.free_cash()
-    with boa.env.prank(proto.lp):
-        proto.pool.redeem(shares, proto.lp, proto.lp)
-    assert proto.pool.cash() >= proto.pool.required_cash()
-
-
-def test_redeem__above_free_cash__reverts(proto, trader):
-    _short_call(proto, trader, size=100, collateral=30_000)
-    everything = proto.pool.balanceOf(proto.lp)
-    with boa.env.prank(proto.lp), boa.reverts("pool: utilisation"):
-        proto.pool.redeem(everything, proto.lp, proto.lp)
+    assert proto.pool.maxRedeem(proto.lp) == 0  # open book: requests only
+    with boa.env.prank(proto.lp), boa.reverts("pool: book open, use a request"):
+        proto.pool.redeem(1, proto.lp, proto.lp)
+    with boa.env.prank(trader):
+        proto.ch.close_position(proto.ch.next_position_id() - 1, proto.units(100_000))
+    assert proto.pool.maxRedeem(proto.lp) == proto.pool.balanceOf(proto.lp)
