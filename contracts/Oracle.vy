@@ -975,7 +975,10 @@ def _aggregate_spot(
         # <= MAX_PRICE < 2**100, and the quorum time is an accepted report's
         # time < 2**40: both fit.
         published: uint256 = self._clamp_spot(
-            u, word & PRICE_MASK, self._median(prices), max_age
+            u,
+            word & PRICE_MASK,
+            self._median(prices, word & PRICE_MASK),
+            max_age,
         )
         observed_at: uint256 = self._quorum_time(times, q)
         # One increment per accepted aggregation: 2**64 - 1 is out of reach,
@@ -1124,7 +1127,7 @@ def _settle(
                 continue
             prices.append(rw & PRICE_MASK)
         if len(prices) >= q:
-            settled: uint256 = self._median(prices)
+            settled: uint256 = self._median(prices, self._spot[u] & PRICE_MASK)
             self._settlement[u][e] = settled
             log IRingfenceOracle.SettlementFixed(
                 underlying=u, expiry=e, price=settled, reports=len(prices)
@@ -1142,9 +1145,12 @@ def _aggregate_surface(
 ) -> bool:
     """
     @dev Re-aggregate the surface of (`u`, `expiry`): among the fresh reports,
-         the whole report whose ATM vol is the median (upper median for an
-         even count) becomes the surface, so its five SVI parameters and its
-         forward stay one consistent, validated smile. Returns False only
+         the whole report whose ATM vol is the median becomes the surface, so
+         its five SVI parameters and its forward stay one consistent,
+         validated smile. For an even count, of the two middle reports the
+         one whose ATM vol is nearer the published one (the upper when there
+         is none, or a tie): one report of two cannot lift the smile past the
+         other's. Returns False only
          when the chosen smile fails the calendar test; it is then logged as
          rejected if `final`, else left for the batch's retry.
     """
@@ -1178,7 +1184,19 @@ def _aggregate_surface(
     if n < q:
         return True
     # Sorting (variance, index) keys sorts by ATM vol, ties by signer order.
-    chosen_key: uint256 = self._sorted(keys)[n // 2]
+    sorted_keys: DynArray[uint256, MAX_SIGNERS] = self._sorted(keys)
+    chosen_key: uint256 = sorted_keys[n // 2]
+    published_atm: uint256 = self._atm_vol[u][expiry]
+    if n % 2 == 0 and published_atm != 0:
+        lower_key: uint256 = sorted_keys[n // 2 - 1]
+        lower: uint256 = svi._vol_from_variance(lower_key >> 8)
+        upper: uint256 = svi._vol_from_variance(chosen_key >> 8)
+        # lower <= upper; the upper stays chosen when it is nearer, or on a tie
+        if lower >= published_atm or (
+            published_atm < upper
+            and published_atm - lower < upper - published_atm
+        ):
+            chosen_key = lower_key
     rep: Packed = reps[chosen_key & 255]
     atm: uint256 = svi._vol_from_variance(chosen_key >> 8)
     observed_at: uint256 = self._quorum_time(times, q)
@@ -1344,18 +1362,27 @@ def _sorted(
 
 @internal
 @pure
-def _median(values: DynArray[uint256, MAX_SIGNERS]) -> uint256:
+def _median(
+    values: DynArray[uint256, MAX_SIGNERS], reference: uint256
+) -> uint256:
     """
-    @dev Median of 1..16 values: the middle one for an odd count, the mean of
-         the two middle ones (rounded down) for an even count.
+    @dev Median of 1..16 values: the middle one for an odd count; for an even
+         count the point of [lower, upper middle] nearest `reference` (the
+         published spot), or their mean (rounded down) when there is none
+         yet. With two fresh reports the mean let one of them put the result
+         anywhere (a report of 1 wei halved the spot); the nearest point keeps
+         it between the published value and the other report: one report can
+         hold the value back, never push it past an honest one.
     """
     s: DynArray[uint256, MAX_SIGNERS] = self._sorted(values)
     n: uint256 = len(s)
     half: uint256 = n // 2
     if n % 2 == 1:
         return s[half]
-    # Each value <= MAX_PRICE = 1e30, so the sum cannot overflow.
-    return unsafe_add(s[half - 1], s[half]) // 2
+    if reference == 0:
+        # Each value <= MAX_PRICE = 1e30, so the sum cannot overflow.
+        return unsafe_add(s[half - 1], s[half]) // 2
+    return min(max(reference, s[half - 1]), s[half])
 
 
 @internal

@@ -36,10 +36,16 @@ def _oracle_deployer():
     return _DEPLOYER[0]
 
 
-def _median(values: list[int]) -> int:
+def _median(values: list[int], reference: int) -> int:
+    """Oracle._median: the middle value; for an even count the point of the two middle
+    values' interval nearest `reference` (the published spot), their mean without one."""
     s = sorted(values)
     n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) // 2
+    if n % 2:
+        return s[n // 2]
+    if reference == 0:
+        return (s[n // 2 - 1] + s[n // 2]) // 2
+    return min(max(reference, s[n // 2 - 1]), s[n // 2])
 
 
 class SpotModel(RuleBasedStateMachine):
@@ -95,12 +101,13 @@ class SpotModel(RuleBasedStateMachine):
         if len(fresh) >= self.quorum:
             times = sorted(t for _, t in fresh)
             round_id = (self.spot[2] if self.spot else 0) + 1
-            published = self._clamp(_median([p for p, _ in fresh]))
+            current = self.spot[0] if self.spot else 0
+            published = self._clamp(_median([p for p, _ in fresh], current))
             self.spot = (published, times[-self.quorum], round_id)
         if self.settlement == 0 and self.expiry <= now():
             after = [p for p, t in self.last.values() if t >= self.expiry and self._fresh(t)]
             if len(after) >= self.quorum:
-                self.settlement = _median(after)
+                self.settlement = _median(after, self.spot[0] if self.spot else 0)
 
     # --- rules -----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Quorum and medians: a feed's value is the median of the fresh reports of at least `quorum`
-distinct registered signers (mean of the two middle values for an even spot count; the whole
+distinct registered signers (for an even spot count the point between the two middle values
+nearest the published spot, their mean before any; the whole
 report with the upper-median ATM vol for surfaces); its freshness time is the quorum-th newest
 observation behind it."""
 
@@ -89,7 +90,8 @@ def test_spot_quorum__stale_report__excluded_from_median(oracle, relay, register
         (spot_report(ETH_SPOT + 2 * WAD), third),
     )
     assert oracle.fresh_report_count(ETH, 0) == 2
-    assert oracle.price(ETH) == ETH_SPOT + WAD
+    # 3,000 and 3,002 fresh (2,900 stale): the point between them nearest the published 2,900
+    assert oracle.price(ETH) == ETH_SPOT
 
 
 def test_spot_quorum__freshness_time__is_quorum_th_newest_observation(
@@ -133,7 +135,9 @@ def test_spot_quorum__removed_signer__excluded_from_next_aggregation(
         (spot_report(ETH_SPOT + 200 * WAD), third),
     )
     assert (accepted, reasons) == (2, ["unknown signer"])
-    assert oracle.price(ETH) == ETH_SPOT + 50 * WAD  # mean of first and second
+    # two fresh reports, 3,000 and 3,100: the point of that interval nearest the published
+    # 3,100 (the mean would let either report drag the price)
+    assert oracle.price(ETH) == ETH_SPOT + 100 * WAD
     assert oracle.fresh_report_count(ETH, 0) == 2
 
 
@@ -191,11 +195,82 @@ def test_surface_quorum__fewer_fresh_than_quorum__surface_not_updated(
 def test_spot_median__any_fresh_reports__python_median(oracle, relay, governance, signers, prices):
     expected = sorted(prices)
     n = len(expected)
-    median = expected[n // 2] if n % 2 else (expected[n // 2 - 1] + expected[n // 2]) // 2
     with boa.env.anchor():
+        try:
+            current = oracle.price(ETH)
+        except boa.BoaError:  # no price yet: the mean of the two middle values
+            current = 0
+        if n % 2:
+            median = expected[n // 2]
+        elif current == 0:
+            median = (expected[n // 2 - 1] + expected[n // 2]) // 2
+        else:
+            median = min(max(current, expected[n // 2 - 1]), expected[n // 2])
         with boa.env.prank(governance):
             for account in signers[1:n]:
                 gov(oracle).add_signer(account.address)
         reports = [(spot_report(p), a) for p, a in zip(prices, signers, strict=False)]
         assert relay.submit(*reports)[0] == n
         assert oracle.price(ETH) == median
+
+
+# -------------------------------------------------- two fresh reports (attack review, issue 16)
+
+
+def test_two_fresh_spots__one_signer_reports_1_wei_every_window__spot_never_walks(
+    oracle, relay, register, governance
+):
+    # quorum 2 of 3, one signer offline: before, the mean of two let the other dragged the
+    # median to half the spot and walk the published spot down one band per window
+    honest, liar, offline = register(3)
+    _set_quorum(oracle, governance, 2)
+    relay.submit(
+        (spot_report(ETH_SPOT), honest),
+        (spot_report(ETH_SPOT), liar),
+        (spot_report(ETH_SPOT), offline),
+    )
+    assert oracle.price(ETH) == ETH_SPOT
+    for window in range(6):
+        boa.env.time_travel(seconds=MAX_AGE + 1)  # the offline signer's report is stale
+        accepted, _ = relay.submit(
+            (spot_report(ETH_SPOT + window * WAD), honest), (spot_report(1), liar)
+        )
+        assert accepted == 2 and oracle.fresh_report_count(ETH, 0) == 2
+        # between the published spot and the honest report: the liar only holds it back
+        assert ETH_SPOT <= oracle.price(ETH) <= ETH_SPOT + window * WAD
+        assert not oracle.breaker_held(ETH)
+
+
+def test_two_fresh_spots__honest_move__followed_when_the_other_agrees(
+    oracle, relay, register, governance
+):
+    first, second = register(2)
+    _set_quorum(oracle, governance, 2)
+    relay.submit((spot_report(ETH_SPOT), first), (spot_report(ETH_SPOT), second))
+    boa.env.time_travel(seconds=60)
+    relay.submit(
+        (spot_report(ETH_SPOT - 90 * WAD), first), (spot_report(ETH_SPOT - 60 * WAD), second)
+    )
+    assert oracle.price(ETH) == ETH_SPOT - 60 * WAD  # the nearer of the two: a real move lands
+
+
+def test_two_fresh_smiles__one_signer_lifts_a_band__smile_stays_with_the_honest_one(
+    oracle, relay, register, governance, expiries
+):
+    honest, liar = register(2)
+    _set_quorum(oracle, governance, 2)
+    expiry = expiries[0]
+    relay.submit(
+        (surface_report(expiry, vol=FLAT_VOL), honest), (surface_report(expiry, vol=FLAT_VOL), liar)
+    )
+    for _ in range(3):
+        boa.env.time_travel(seconds=MAX_AGE + 1)
+        # the walker's move: 19 points above the published smile (80 %), inside its band
+        lifted = FLAT_VOL + 19 * 10**16
+        accepted, _ = relay.submit(
+            (surface_report(expiry, vol=FLAT_VOL), honest),
+            (surface_report(expiry, vol=lifted), liar),
+        )
+        assert accepted == 2
+        # before: the upper of two, so the liar lifted the smile one band per window
+        assert abs(oracle.atm_vol(ETH, expiry) - FLAT_VOL) < 10**9
