@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -43,13 +42,13 @@ from web3.logs import DISCARD
 from keeper import abi as keeper_abi
 from ringfence import deployer
 from ringfence.deploy_config import DeployConfig, load, resolve_expiry
+from ringfence.devchain import ANVIL_MNEMONIC, free_port
 from ringfence.oracle_types import Report, sign_report
 from ringfence.paths import ROOT
 
 CONTRACTS = ROOT / "contracts"
 # The deployer's contracts minus the Chainlink adapters, which a devnet does not deploy.
 SOURCES = {name: path for name, path in deployer.SOURCES.items() if name != "ChainlinkAdapter"}
-MNEMONIC = "test test test test test test test test test test test junk"
 YEAR = deployer.YEAR
 WAD = 10**18
 POOL_CHUNK = 2_000  # transactions sent before mining them
@@ -57,16 +56,10 @@ LIQUIDATION_DEPOSIT = 0  # base units: the load test measures the keeper, not du
 SEED_BASE_FEE = 10**9  # wei, base fee pinned while seeding
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_key(index: int) -> str:
     """Private key of anvil's / Ape's dev account ``index`` (the shared test mnemonic)."""
     Account.enable_unaudited_hdwallet_features()
-    acct = Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    acct = Account.from_mnemonic(ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
     return "0x" + bytes(acct.key).hex()
 
 

@@ -35,7 +35,8 @@ from keeper.rpc import Chain, RpcError, Web3Rpc
 from keeper.sender import LocalSigner, Signer
 from ringfence import keystore as shared_keystore
 from ringfence import records
-from ringfence.errors import short_error
+from ringfence.devchain import ANVIL_MNEMONIC
+from ringfence.errors import ConfigError, short_error
 from ringfence.network import NetworkError
 from ringfence.network import resolve_rpc_url as network_url
 
@@ -44,12 +45,7 @@ log = logging.getLogger("keeper.service")
 DEV_CHAIN_IDS = (31_337, 1_337)
 PASSWORD_ENV = "KEEPER_KEYSTORE_PASSWORD"
 TEST_ACCOUNT = re.compile(r"^TEST::(\d+)$")
-DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 DEFAULT_TEST_ACCOUNTS = 10  # Ape's test.number_of_accounts default
-
-
-class ConfigError(Exception):
-    """A start-up problem the operator must fix; its message is one readable line."""
 
 
 class ChainReplaced(Exception):
@@ -193,7 +189,7 @@ def _ape_test_config(ape_config: Path | None) -> dict[str, Any]:
 def test_mnemonic(ape_config: Path | None = None) -> str:
     """The mnemonic of Ape's test accounts (``test.mnemonic`` in ``ape-config.yaml``)."""
     mnemonic = _ape_test_config(ape_config).get("mnemonic")
-    return str(mnemonic) if mnemonic else DEFAULT_MNEMONIC
+    return str(mnemonic) if mnemonic else ANVIL_MNEMONIC
 
 
 def test_account_count(ape_config: Path | None = None) -> int:

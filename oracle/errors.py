@@ -4,11 +4,13 @@
   chain id, every RPC unreachable at start). The CLI prints ONE line and exits 2.
 - `TransientError`: the world is temporarily unhelpful (RPC down, HTTP timeout, source
   glitch). The service logs it, backs off and carries on; it never exits on one.
+
+`ConfigError` is the project's one (``ringfence.errors``), re-exported here.
 """
 
+from ringfence.errors import ConfigError
 
-class ConfigError(Exception):
-    """A mistake in configuration or environment that retrying cannot fix."""
+__all__ = ["ConfigError", "SourceError", "TransientError"]
 
 
 class TransientError(Exception):

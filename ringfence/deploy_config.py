@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ringfence.errors import ConfigError
 from ringfence.oracle_types import underlying_id
 from ringfence.strict_keys import check_keys, unknown_key_message
 
@@ -98,10 +99,6 @@ FEED_KEYS = (
 SERIES_KEYS = ("underlying", "expiry", "strikes", "types", "oi_cap")
 POOL_KEYS = ("name", "symbol")
 LOCAL_KEYS = ("roles", "funding", "pool_seed")
-
-
-class ConfigError(ValueError):
-    """A deployment parameter is missing or invalid (the message names the key)."""
 
 
 def to_wad(value: Any, key: str, *, signed: bool = False) -> int:

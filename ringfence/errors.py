@@ -1,8 +1,15 @@
-"""One short readable line for a failed request: what went wrong, not the urllib3 chain.
+"""Errors as the command lines show them: one readable line.
 
-``requests.ConnectionError(MaxRetryError(NewConnectionError(ConnectionRefusedError)))``
-prints as 290 characters of pool and retry details; :func:`short_error` says
-``connection refused``.
+- :class:`ConfigError`, the one error type for "the operator must fix something" (a
+  parameter, a key, a deployment record, a node setting; retrying cannot help). The deploy
+  config, the keeper and the oracle pusher raise it (re-exported where their callers look:
+  ``ringfence.deploy_config``, ``keeper.service``, ``oracle.errors``); each CLI prints its
+  message alone and exits 2. It is a ``ValueError``, so a bad value caught as one stays
+  caught.
+- :func:`short_error`, one short line for a failed request: what went wrong, not the
+  urllib3 chain. ``requests.ConnectionError(MaxRetryError(NewConnectionError(
+  ConnectionRefusedError)))`` prints as 290 characters of pool and retry details;
+  :func:`short_error` says ``connection refused``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ _MARKERS = (
     ("Connection refused", "connection refused"),
 )
 LIMIT = 160
+
+
+class ConfigError(ValueError):
+    """A mistake in configuration or environment that retrying cannot fix."""
 
 
 def _chain(exc: BaseException):

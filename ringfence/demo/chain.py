@@ -25,10 +25,10 @@ from web3.logs import DISCARD
 
 from ringfence.demo.book import Order, SeriesInfo
 from ringfence.deploy_config import RISK_KEYS
+from ringfence.devchain import ANVIL_MNEMONIC
 from ringfence.spread import opening_cost
 
 WAD = 10**18
-ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 BATCH = 100  # JSON-RPC requests per HTTP round trip
 ETH_FOR_GAS = 100 * 10**18  # wei given to each demo trader with anvil_setBalance
 MAX_FEE = 50 * 10**9  # wei per gas; anvil's base fee stays far below this

@@ -30,7 +30,8 @@ from ringfence.demo.chain import (
     trader_key,
     with_retries,
 )
-from ringfence.demo.supervisor import Child, Supervisor, SupervisorError, free_port
+from ringfence.demo.supervisor import Child, Supervisor, SupervisorError
+from ringfence.devchain import free_port
 from ringfence.paths import ROOT
 
 KEEPER_ROLE = 4  # deploy/demo.yaml local.roles.keeper

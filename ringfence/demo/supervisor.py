@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -20,13 +19,6 @@ from pathlib import Path
 
 class SupervisorError(RuntimeError):
     """A child process could not start or died when it should be running."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 
 from ringfence.compiler import compile_contract
+from ringfence.devchain import free_port
 from ringfence.oracle_types import underlying_id
 from ringfence.paths import ROOT, contract_path
 
@@ -27,12 +27,6 @@ KEEPER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 PASSWORD = "correct horse battery staple"
 ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
 ORACLE_CLI = Path(sys.executable).with_name("oracle")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -3,19 +3,13 @@
 import io
 import json
 import logging
-import socket
 import urllib.request
 
 from prometheus_client import start_http_server
 
 from oracle.metrics import Metrics
+from ringfence.devchain import free_port
 from ringfence.logs import setup_logging
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_metrics__served_over_http__every_family_exposed():
