@@ -42,6 +42,7 @@ from typing import Any
 
 from keeper import abi
 from keeper.rpc import Chain, RpcError, to_int
+from ringfence.chain_types import Leg, Position, RiskParams, Series
 
 log = logging.getLogger("keeper.index")
 
@@ -85,54 +86,6 @@ def is_range_refusal(exc: BaseException) -> bool:
 
 
 # ---------------------------------------------------------------------------- book
-
-
-@dataclass(frozen=True)
-class Series:
-    series_id: int
-    underlying: str  # bytes32, 0x-hex
-    strike: int  # WAD
-    expiry: int  # unix seconds
-    is_call: bool
-    oi_cap: int  # WAD units
-
-
-@dataclass(frozen=True)
-class RiskParams:
-    """``risk_params.RiskParams`` as ``IRegistry.RiskParamsSet`` logs it, field for field
-    and in the struct's order (so ``RiskParams(*registry.risk_params(u))`` works); every
-    field WAD except ``horizon`` (seconds). docs/risk.md gives each one's meaning."""
-
-    spot_shock: int  # floor of the scenario spot move h, fraction of spot
-    spot_sigmas: int  # h = spot_sigmas x highest leg vol x sqrt(horizon / year), if larger
-    crash_factor: int  # the down move is crash_factor x h (at most 90 %)
-    vol_up: int  # scenario vol up, fraction of a leg's vol at a 30-day tenor
-    vol_down: int  # scenario vol down, fraction of a leg's vol at a 30-day tenor
-    vol_tenor_cap: int  # largest tenor scale sqrt(30 days / tau) of the vol moves
-    horizon: int  # liquidation horizon, seconds: longs are revalued this much later
-    im_factor: int
-    min_short_margin: int
-    liquidation_reward: int
-    insurance_fee: int
-    spread_vol: int
-    rate: int
-    min_size: int
-
-
-@dataclass(frozen=True)
-class Leg:
-    series_id: int
-    size: int  # WAD, signed: long > 0
-    entry_price: int  # WAD
-
-
-@dataclass(frozen=True)
-class Position:
-    position_id: int
-    owner: str
-    underlying: str  # bytes32, 0x-hex
-    collateral: int  # base units of the quote token
-    legs: tuple[Leg, ...]
 
 
 def _series_from(d: Mapping[str, Any]) -> Series:

@@ -16,7 +16,7 @@ future) are checked by ``ringfence.deployer.plan``.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ringfence.chain_types import RISK_KEYS, RiskParams
 from ringfence.errors import ConfigError
 from ringfence.oracle_types import underlying_id
 from ringfence.strict_keys import check_keys, unknown_key_message
@@ -223,25 +224,9 @@ class FeedConfig:
         return underlying_id(self.symbol)
 
 
-@dataclass(frozen=True)
-class RiskConfig:
-    spot_shock: int
-    spot_sigmas: int
-    crash_factor: int
-    vol_up: int
-    vol_down: int
-    vol_tenor_cap: int
-    horizon: int  # seconds (every other field WAD)
-    im_factor: int
-    min_short_margin: int
-    liquidation_reward: int
-    insurance_fee: int
-    spread_vol: int
-    rate: int
-    min_size: int
-
-    def as_tuple(self) -> tuple:
-        return tuple(asdict(self).values())
+#: A feed's risk parameters: ``lib/risk_params.vy``'s struct, one definition
+#: (``ringfence.chain_types.RiskParams``).
+RiskConfig = RiskParams
 
 
 @dataclass(frozen=True)
@@ -272,8 +257,6 @@ class DeployConfig:
     local_pool_seed: int = 0  # base units the `lp` role deposits into the pool
 
 
-# risk_params.RiskParams' fields, in order (RiskConfig declares them that way).
-RISK_KEYS = tuple(f.name for f in fields(RiskConfig))
 # The risk parameters given in whole seconds rather than human units scaled to WAD.
 SECONDS_KEYS = ("horizon",)
 

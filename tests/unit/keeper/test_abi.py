@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from eth_utils import keccak
 
 from keeper import abi
-from ringfence import abis
+from ringfence import abis, chain_types
 
 
 @pytest.mark.parametrize("name", abis.INTERFACES)
@@ -132,3 +134,39 @@ def test_decode_log__vault_state__sizes_as_a_list_of_four():
     decoded = abi.decode_log(log)
 
     assert decoded is not None and decoded.args == args
+
+
+def _fields(cls):
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _components(interface, function):
+    (fn,) = [f for f in abis.load_abi(interface) if f.get("name") == function]
+    return [c["name"] for c in fn["outputs"][0]["components"]]
+
+
+def _event_inputs(interface, event):
+    (ev,) = [f for f in abis.load_abi(interface) if f.get("name") == event]
+    return [i["name"] for i in ev["inputs"]]
+
+
+def test_chain_types__one_definition_each__match_the_abis():
+    # ringfence.chain_types is the one Python definition of the protocol's structs
+    assert _fields(chain_types.RiskParams) == _components("IRegistry", "risk_params")
+    assert tuple(_components("IRegistry", "risk_params")) == chain_types.RISK_KEYS
+    assert _fields(chain_types.Series) == _event_inputs("IRegistry", "SeriesListed")
+    assert _fields(chain_types.Leg) == _event_inputs("IClearingHouse", "LegOpened")[1:]
+    view = _components("IClearingHouseView", "position")
+    assert [f for f in _fields(chain_types.Position) if f != "position_id"] == view
+    # and the others are that definition, not copies
+    from keeper import index
+    from ringfence import deploy_config
+
+    assert deploy_config.RiskConfig is chain_types.RiskParams
+    assert deploy_config.RISK_KEYS is chain_types.RISK_KEYS
+    assert (index.RiskParams, index.Series, index.Leg, index.Position) == (
+        chain_types.RiskParams,
+        chain_types.Series,
+        chain_types.Leg,
+        chain_types.Position,
+    )
