@@ -83,10 +83,10 @@ FUZZ_EVM = $(if $(EVM),--evm $(EVM))
 
 fuzz: setup  ## bounded invariant campaign (a few minutes; EVM=pyevm for titanoboa's py-evm)
 	RINGFENCE_FUZZ_EVM=$(or $(EVM),revm) $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz -q
-	$(VENV)/bin/python tests/fuzz/campaign.py --steps 200000 --seconds 240 --seed $(or $(SEED),0) $(FUZZ_EVM)
+	$(VENV)/bin/ringfence-fuzz --steps 200000 --seconds 240 --seed $(or $(SEED),0) $(FUZZ_EVM)
 
 fuzz-long: setup  ## long campaign within SECONDS: make fuzz-long STEPS=... SECONDS=... SEED=... [PARAMS=deploy/x.yaml] [EVM=pyevm]
-	$(VENV)/bin/python tests/fuzz/campaign.py --steps $(or $(STEPS),1000000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0) $(if $(PARAMS),--params $(PARAMS)) $(FUZZ_EVM)
+	$(VENV)/bin/ringfence-fuzz --steps $(or $(STEPS),1000000) --seconds $(or $(SECONDS),3600) --seed $(or $(SEED),0) $(if $(PARAMS),--params $(PARAMS)) $(FUZZ_EVM)
 
 fuzz-bs: setup  ## Black-Scholes properties at depth (100,000 examples each; not time-bounded)
 	HYPOTHESIS_PROFILE=long $(VENV)/bin/python -m pytest -p no:ape_test tests/fuzz/test_fuzz_black_scholes.py -q

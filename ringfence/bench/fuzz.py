@@ -1,23 +1,20 @@
 """Bench section ``fuzz``: throughput of the liquidation-invariant state machine.
 
-Runs the campaign's state machine (tests/fuzz/ringfence_machine.py: ClearingHouse,
+Runs the campaign's state machine (ringfence/fuzz/machine.py: ClearingHouse,
 LiquidityPool and the aging oracle mock under titanoboa, 6-decimal token) for a fixed seed
 and budget on one core, and reports state-machine steps per second — every step is one
 rule (an action predicted by the Python model and compared to the wei) plus all the
 invariants — and the names of the invariants checked after every step.
 
 ``steps_per_s`` is measured on the campaigns' default engine, revm behind titanoboa
-(tests/fuzz/revm_evm.py); ``pyevm_steps_per_s`` runs the same seed on titanoboa's py-evm
+(ringfence/fuzz/revm_evm.py); ``pyevm_steps_per_s`` runs the same seed on titanoboa's py-evm
 for reference. docs/fuzzing.md says where the per-step cost goes.
 """
 
 from __future__ import annotations
 
 import collections
-import sys
 import time
-
-from ringfence.paths import ROOT
 
 NAME = "fuzz"
 
@@ -33,7 +30,8 @@ def _measure(evm: str, examples: int) -> tuple[int, float]:
     import hypothesis.core
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis.stateful import run_state_machine_as_test
-    from ringfence_machine import RingfenceMachine, deployment, instrument
+
+    from ringfence.fuzz.machine import RingfenceMachine, deployment, instrument
 
     deployment(6, False, evm)
     machine = type(
@@ -56,10 +54,7 @@ def _measure(evm: str, examples: int) -> tuple[int, float]:
 
 
 def run() -> dict:
-    fuzz_dir = str(ROOT / "tests" / "fuzz")
-    if fuzz_dir not in sys.path:
-        sys.path.insert(0, fuzz_dir)
-    from ringfence_machine import INVARIANTS
+    from ringfence.fuzz.machine import INVARIANTS
 
     steps, elapsed = _measure("revm", EXAMPLES)
     pyevm_steps, pyevm_elapsed = _measure("pyevm", PYEVM_EXAMPLES)

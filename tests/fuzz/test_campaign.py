@@ -1,14 +1,15 @@
-"""The campaign CLI (tests/fuzz/campaign.py): a clean run, and a failure turned into a
-replay test file that imports, names the engine and replays its steps."""
+"""The campaign CLI (ringfence-fuzz, ringfence/fuzz/campaign.py): a clean run, and a failure
+turned into a replay test file that imports, names the engine and replays its steps."""
 
 from __future__ import annotations
 
-import campaign
 from hypothesis.stateful import invariant
-from ringfence_machine import deployment
+
+from ringfence.fuzz import campaign
+from ringfence.fuzz.machine import deployment
 
 # Deploy at import (collection), outside the per-test anchors of boa's pytest plugin, so
-# both tests share one deployment (ringfence_machine.deployment redeploys one rolled back).
+# both tests share one deployment (ringfence.fuzz.machine.deployment redeploys one rolled back).
 deployment(6, False)
 
 
@@ -73,10 +74,10 @@ def _campaign_process(*args: str):
     import sys
     from pathlib import Path
 
-    here = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[2]
     return subprocess.run(
-        [sys.executable, str(here / "campaign.py"), *args],
-        capture_output=True, text=True, timeout=600, cwd=here.parent.parent,
+        [str(Path(sys.executable).with_name("ringfence-fuzz")), *args],
+        capture_output=True, text=True, timeout=600, cwd=root,
     )  # fmt: skip
 
 

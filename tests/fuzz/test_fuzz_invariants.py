@@ -7,7 +7,8 @@ suite under ``make test``, ``long`` for ``make fuzz-long``).
 """
 
 from hypothesis import settings
-from ringfence_machine import RingfenceMachine, deployment
+
+from ringfence.fuzz.machine import RingfenceMachine, deployment
 
 # Deploy at import (collection), outside the per-test / per-example anchors of boa's pytest
 # plugin, which would otherwise roll the cached deployment back after its first example.

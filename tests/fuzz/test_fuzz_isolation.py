@@ -7,7 +7,8 @@ one storage word behind the model's back and expects the invariant to fail.
 
 import boa
 import pytest
-from ringfence_machine import ReplayData, RingfenceMachine, _map_slot, deployment, replay
+
+from ringfence.fuzz.machine import ReplayData, RingfenceMachine, _map_slot, deployment, replay
 
 deployment(6, False)
 

@@ -7,7 +7,8 @@ token, so equity can equal MM to the wei), and the oracle exactly at / past max_
 """
 
 import pytest
-from ringfence_machine import OUTCOMES, WAD, RingfenceMachine, deployment, replay
+
+from ringfence.fuzz.machine import OUTCOMES, WAD, RingfenceMachine, deployment, replay
 
 deployment(6, False)
 deployment(18, True)

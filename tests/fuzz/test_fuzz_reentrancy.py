@@ -5,7 +5,8 @@ the campaign's ``no_reentrancy`` invariant (no callback ever got in) can fail.
 """
 
 import boa
-from ringfence_machine import ETH, deployment
+
+from ringfence.fuzz.machine import ETH, deployment
 
 deployment(18, True)
 

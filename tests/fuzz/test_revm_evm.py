@@ -19,8 +19,9 @@ from boa.environment import Env
 from eth_abi import encode
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
-from revm_evm import RevmRevert, RevmTransactionError, revert_reason, revm_env
-from ringfence_machine import OUTCOMES, RingfenceMachine, deployment, fuzz_env, instrument
+
+from ringfence.fuzz.machine import OUTCOMES, RingfenceMachine, deployment, fuzz_env, instrument
+from ringfence.fuzz.revm_evm import RevmRevert, RevmTransactionError, revert_reason, revm_env
 
 SOURCE = """
 # pragma version ~=0.4.3

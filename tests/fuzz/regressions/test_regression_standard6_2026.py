@@ -7,7 +7,7 @@ must hold collateral), which the model had predicted as a success. The model now
 the revert; this replay guards that agreement.
 """
 
-from ringfence_machine import RingfenceMachine, deployment, replay
+from ringfence.fuzz.machine import RingfenceMachine, deployment, replay
 
 deployment(6, False)
 

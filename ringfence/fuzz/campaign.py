@@ -1,14 +1,17 @@
-"""Long invariant campaign: ``python tests/fuzz/campaign.py --steps N --seconds S --seed K``.
+"""Long invariant campaign: ``ringfence-fuzz --steps N --seconds S --seed K``.
 
-Runs the Ringfence state machine (tests/fuzz/ringfence_machine.py) in rounds of
+(also ``python -m ringfence.fuzz``.) Runs the Ringfence state machine
+(ringfence/fuzz/machine.py) in rounds of
 ``--examples`` runs of ``--run-steps`` steps each, alternating the standard 6-decimal token
 and the 18-decimal reentrant token, until the step or the time budget is spent. After each
 round it prints the steps so far, steps/s and elapsed time; at the end, how often each
 rule ran. On a failure it prints hypothesis' shrunk example and writes it as a replay test
-``tests/fuzz/regressions/test_regression_<machine>_<seed>.py`` (a pytest file that replays
-the exact steps and is marked ``xfail(strict=True)`` until the bug is fixed), then exits 1.
+``<regressions>/test_regression_<machine>_<seed>.py`` (a pytest file that replays the exact
+steps and is marked ``xfail(strict=True)`` until the bug is fixed; ``--regressions DIR``,
+default ``tests/fuzz/regressions`` in a checkout, else ``./fuzz-regressions``), then exits 1.
 ``--evm pyevm`` runs the same campaign on titanoboa's py-evm instead of revm (about 15-20x
 slower; a seed gives the same steps on both, tests/fuzz/test_revm_evm.py checks it).
+The campaign needs no checkout: the contracts ship with the package.
 
 ``--params FILE`` fuzzes the risk parameters and utilisation limit of a deploy parameter
 file (the schema of ``deploy/local.yaml``; ``--underlying`` picks the entry, default the
@@ -26,13 +29,11 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import hypothesis.core
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
 
-import hypothesis.core  # noqa: E402
-from hypothesis import HealthCheck, Phase, settings  # noqa: E402
-from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
-from ringfence_machine import (  # noqa: E402
+from ringfence.fuzz.machine import (
     DEFAULT_EVM,
     EVMS,
     FUZZED,
@@ -44,7 +45,13 @@ from ringfence_machine import (  # noqa: E402
     use_parameters,
 )
 
-REGRESSIONS = HERE / "regressions"
+#: Where a failure's replay test goes unless --regressions says: the checkout's suite when
+#: run from one (so `make test` replays it), else a folder in the working directory.
+REGRESSIONS = (
+    Path("tests/fuzz/regressions")
+    if Path("tests/fuzz/regressions").is_dir()
+    else Path("fuzz-regressions")
+)
 
 MACHINES = {"standard6": (6, False), "reentrant18": (18, True)}
 
@@ -64,12 +71,13 @@ def regression_source(machine: str, seed: int, steps: list, reason: str, evm: st
     reason = reason.splitlines()[0][:120].replace('"', "'") if reason else "invariant broken"
     return f'''"""Replay of a failing fuzz campaign sequence ({machine}, seed {seed}, {evm}).
 
-Written by tests/fuzz/campaign.py; see docs/fuzzing.md. Remove the xfail marker once the
-contract is fixed: the replay then passes and guards the fix.
+Written by ringfence-fuzz (ringfence/fuzz/campaign.py); see docs/fuzzing.md. Remove the
+xfail marker once the contract is fixed: the replay then passes and guards the fix.
 """
 
 import pytest
-from ringfence_machine import RingfenceMachine, deployment, replay
+
+from ringfence.fuzz.machine import RingfenceMachine, deployment, replay
 
 deployment({decimals}, {reentrant}, "{evm}")
 
@@ -106,7 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", help="deploy parameter file whose risk parameters to fuzz")
     parser.add_argument("--underlying", help="which entry of --params' risk (default: first)")
     parser.add_argument("--decimals", type=int, help="token decimals (default: the file's)")
+    parser.add_argument(
+        "--regressions",
+        type=Path,
+        help="folder for a failure's replay test (default: tests/fuzz/regressions in a "
+        "checkout, else ./fuzz-regressions)",
+    )
     args = parser.parse_args(argv)
+    regressions = args.regressions or REGRESSIONS
     if args.evm not in EVMS:  # a bad RINGFENCE_FUZZ_EVM default escapes argparse's check
         parser.error(f"RINGFENCE_FUZZ_EVM={args.evm!r}: expected one of {', '.join(EVMS)}")
 
@@ -168,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nFAILURE in round {round_no} ({name}, seed {seed}):\n{error}")
             for note in getattr(error, "__notes__", []):
                 print(note)
-            REGRESSIONS.mkdir(exist_ok=True)
-            path = REGRESSIONS / f"test_regression_{name}_{seed}.py"
+            regressions.mkdir(parents=True, exist_ok=True)
+            path = regressions / f"test_regression_{name}_{seed}.py"
             path.write_text(regression_source(name, seed, steps_failed, str(error), args.evm))
             print(f"\nshrunk example ({len(steps_failed)} steps) saved as {path}")
             _summary(counts, start)

@@ -32,8 +32,8 @@ from eth_abi import decode as abi_decode
 from eth_hash.auto import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from revm_evm import revm_env
 
+from ringfence.fuzz.revm_evm import revm_env
 from ringfence.paths import contract_path
 from ringfence.risk_table import (
     DAY,
