@@ -384,11 +384,12 @@ def convertToAssets(shares: uint256) -> uint256:
 def maxDeposit(receiver: address) -> uint256:
     """
     @notice No deposit limit while no leg is open; 0 while the book is open
-            (deposits then go through `request_deposit`).
+            (deposits then go through `request_deposit`) or the pool is
+            insolvent.
     @param receiver Any address (ignored).
     @return uint256 max_value(uint256) or 0, base units of the quote token.
     """
-    if len(self._active) != 0:
+    if len(self._active) != 0 or not self._solvent():
         return 0
     return max_value(uint256)
 
@@ -435,11 +436,12 @@ def deposit(assets: uint256, receiver: address) -> uint256:
 @view
 def maxMint(receiver: address) -> uint256:
     """
-    @notice No mint limit while no leg is open; 0 while the book is open.
+    @notice No mint limit while no leg is open; 0 while the book is open or
+            the pool is insolvent.
     @param receiver Any address (ignored).
     @return uint256 max_value(uint256) or 0, base units of the share token.
     """
-    if len(self._active) != 0:
+    if len(self._active) != 0 or not self._solvent():
         return 0
     return max_value(uint256)
 
@@ -538,7 +540,7 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
 def maxRedeem(owner: address) -> uint256:
     """
     @notice Shares `owner` can redeem now (capped by the free cash); 0
-            while the book is open (`request_redeem`).
+            while the book is open (`request_redeem`) or they are worth 0.
     @param owner Share holder.
     @return uint256 All of `owner`'s shares, or the shares worth the free
             cash (rounded down) when theirs are worth more; base units of the
@@ -548,7 +550,10 @@ def maxRedeem(owner: address) -> uint256:
         return 0
     shares: uint256 = erc4626.erc20.balanceOf[owner]
     free: uint256 = self._free_cash()
-    if self._to_assets(shares, False) <= free:
+    worth: uint256 = self._to_assets(shares, False)
+    if worth == 0:
+        return 0  # redeem would revert "pool: zero assets"
+    if worth <= free:
         return shares
     return self._to_shares(free, False)
 
@@ -597,7 +602,8 @@ def request_deposit(assets: uint256, receiver: address) -> uint256:
     @notice Ask to deposit `assets` base units for shares to `receiver`: the
             way in while the book is open. Executed by anyone `LP_DELAY`
             seconds later, for the fewer of the shares quoted now and the
-            shares the assets buy then. Until then the assets are held apart:
+            shares the assets buy then, paid at the price then (the rest of
+            the assets returned). Until then the assets are held apart:
             outside the pool's cash and NAV. A request cannot be cancelled.
     @param assets Base units of the quote token pulled from the caller now
            (needs an allowance; a fee-on-transfer token is rejected).
@@ -622,13 +628,14 @@ def request_redeem(shares: uint256, receiver: address) -> uint256:
             `receiver`: the way out while the book is open. The shares move
             to the pool now (they still count in the supply); executed by
             anyone `LP_DELAY` seconds later, for the lesser of the value
-            quoted now and their value then, within the free cash. A request
-            cannot be cancelled.
+            quoted now, their value then and the free cash then, burning the
+            shares that buy it at the price then (the rest returned). A
+            request cannot be cancelled.
     @param shares Base units of the share token taken from the caller now.
     @param receiver Account receiving the quote tokens at execution.
     @return uint256 The request's id.
     @dev Reverts on 0 assets, a stale oracle or a held spot breaker; the
-         free cash is checked at execution, not here.
+         free cash limits the execution, not the request.
     """
     self._check_breakers()
     assets: uint256 = self._to_assets(shares, False)
@@ -642,17 +649,21 @@ def request_redeem(shares: uint256, receiver: address) -> uint256:
 def execute_request(request_id: uint256) -> uint256:
     """
     @notice Execute a mature LP request; anyone may, so no requester can
-            hold one back to time the market. A deposit mints the fewer of
-            the quoted shares and what the assets buy now (an insolvent pool,
-            or 0 shares, refunds the assets to the requester instead); a
-            redemption pays the lesser of the quoted value and the shares'
-            value now.
+            hold one back to time the market. It trades at the price now,
+            but never for more than was quoted: a deposit mints the fewer of
+            the quoted shares and what the assets buy now, paying for them at
+            today's price and returning the rest of the assets; a redemption
+            pays the least of the quoted value, the shares' value now and the
+            free cash, burning the shares that buy it today and returning the
+            rest (a request never waits, so it is never a standing option). A
+            deposit into an insolvent pool, or one that buys 0 shares, and a
+            redemption worth 0 (or with no free cash) are returned whole.
+            Nothing is left behind for the others to share (docs/solvency.md
+            section 2a).
     @param request_id The id `request_deposit` or `request_redeem` returned.
-    @return uint256 Shares minted (deposit; 0 if refunded) or base units
-            paid (redemption).
-    @dev Reverts before `mature`, on a stale oracle or a held spot breaker;
-         a redemption also on 0 assets (an insolvent pool: it waits) and
-         above the free cash (it waits for cash).
+    @return uint256 Shares minted (deposit) or base units paid
+            (redemption); 0 when returned whole.
+    @dev Reverts before `mature`, on a stale oracle or a held spot breaker.
     """
     request: ILiquidityPool.LpRequest = self.requests[request_id]
     assert request.mature != 0, "pool: no request"
@@ -660,36 +671,55 @@ def execute_request(request_id: uint256) -> uint256:
     self._check_breakers()
     self.requests[request_id] = empty(ILiquidityPool.LpRequest)
     out: uint256 = 0
-    refunded: bool = False
+    returned: uint256 = request.amount
     if request.is_deposit:
-        if erc4626.erc20.totalSupply == 0 or self._total_assets() > 0:
-            out = min(request.quoted, self._to_shares(request.amount, False))
-        refunded = out == 0
+        used: uint256 = 0
+        if self._solvent():
+            bought: uint256 = self._to_shares(request.amount, False)
+            out = min(request.quoted, bought)
+            used = request.amount
+            if out < bought:
+                # the quoted shares at today's price, rounded up (against the LP)
+                used = min(self._to_assets(out, True), request.amount)
         self.pending_assets -= request.amount
-        if refunded:
-            assert extcall _TOKEN.transfer(
-                request.owner, request.amount, default_return_value=True
-            ), "pool: transfer failed"
-        else:
+        # used <= amount: cannot underflow
+        returned = unsafe_sub(request.amount, used)
+        if out != 0:
             erc4626.erc20._mint(request.receiver, out)
             log IERC4626.Deposit(
                 sender=request.owner,
                 owner=request.receiver,
-                assets=request.amount,
+                assets=used,
                 shares=out,
             )
+        else:
+            returned = request.amount
+        if returned != 0:
+            assert extcall _TOKEN.transfer(
+                request.owner, returned, default_return_value=True
+            ), "pool: transfer failed"
     else:
-        out = min(request.quoted, self._to_assets(request.amount, False))
-        assert out > 0, "pool: zero assets"
-        assert out <= self._free_cash(), "pool: utilisation"
-        erc4626._withdraw(self, request.receiver, self, out, request.amount)
+        worth: uint256 = self._to_assets(request.amount, False)
+        # never waits: what the free cash allows now, the rest of the shares returned (a
+        # mature request that waited for cash was a standing option on the timing)
+        out = min(min(request.quoted, worth), self._free_cash())
+        if out != 0:
+            burnt: uint256 = request.amount
+            if out < worth:
+                # the shares that buy `out` today, rounded up (against the LP)
+                burnt = min(self._to_shares(out, True), request.amount)
+            # burnt <= amount: cannot underflow
+            returned = unsafe_sub(request.amount, burnt)
+            erc4626._withdraw(self, request.receiver, self, out, burnt)
+        if returned != 0:
+            erc4626.erc20._transfer(self, request.owner, returned)
     log ILiquidityPool.LpExecuted(
         id=request_id,
         owner=request.owner,
         is_deposit=request.is_deposit,
         amount=request.amount,
         paid=out,
-        refunded=refunded,
+        returned=returned,
     )
     return out
 
@@ -757,9 +787,26 @@ def _check_solvent():
          would only pay older claims, and mint would sell shares for nothing.
     """
     self._check_breakers()
-    assert (
-        erc4626.erc20.totalSupply == 0 or self._total_assets() > 0
-    ), "pool: insolvent"
+    assert self._solvent(), "pool: insolvent"
+
+
+@internal
+@view
+def _solvent() -> bool:
+    """
+    @dev A pool may take new money when its NAV is positive, or when it is
+         fresh: no share, no cash, no claim and no open leg. A pool whose
+         last share was redeemed while it owes more than its cash is not
+         fresh: a new deposit would pay those debts.
+    """
+    if self._total_assets() > 0:
+        return True
+    return (
+        erc4626.erc20.totalSupply == 0
+        and self._cash() == 0
+        and self.owed == 0
+        and len(self._active) == 0
+    )
 
 
 @internal

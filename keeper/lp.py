@@ -1,11 +1,16 @@
 """The liquidity pool's LP requests: which ones are mature and still pending.
 
 While the pool's book is open, LP deposits and redemptions are requests that anyone may
-execute ``LP_DELAY`` seconds after they were made, at the worse for the LP of the quoted and
-the then price (docs/solvency.md §2a). Executing them at maturity is what keeps a requester
-from holding a mature request back to time a report; the keeper does it. Requests are
-numbered from 0 and executed ones read back with ``mature == 0``, so a cursor at the oldest
-pending id keeps each scan's reads to the pending ones.
+execute ``LP_DELAY`` seconds after they were made, at today's price but never for more than
+the quote (docs/solvency.md §2a). A mature request nobody executes is a free option on the
+timing for its owner (it could execute it just before a report it expects), so the keeper
+executes each one at maturity.
+
+Each request is read once when it appears (its maturity never changes); every scan re-reads
+the mature ones still pending (an executed one reads back ``mature == 0`` and is forgotten)
+and hands out at most ``limit`` of them, **least recently tried first**: requests whose
+execution keeps reverting (a redemption above the free cash, say, or a flood of them made to
+blind the keeper) go to the back, so they cannot starve a later one.
 """
 
 from __future__ import annotations
@@ -13,38 +18,54 @@ from __future__ import annotations
 from keeper import abi
 from keeper.rpc import Chain
 
+#: Most new requests read per scan (a backlog is caught up over several scans).
+NEW_PER_SCAN = 200
+
 
 class LpQueue:
-    """Reads the pool's pending requests, oldest first, at most ``limit`` per scan."""
+    """The pool's pending requests; ``due(now)`` gives at most ``limit`` to try this scan."""
 
     def __init__(self, chain: Chain, pool: str, limit: int = 20):
         self.chain = chain
         self.pool = pool
         self.limit = limit
-        self.cursor = 0  # every request below it has been executed
+        self.known = 0  # requests 0 .. known - 1 have been read once
+        self.pending: dict[int, int] = {}  # request id -> maturity, unix seconds
+        self.tried: dict[int, int] = {}  # request id -> the scan it was last handed out
+        self.scans = 0
 
     def _call(self, fn: str, *args):
         raw = self.chain.call(self.pool, abi.encode_call("ILiquidityPool", fn, list(args)))
         return abi.decode_result("ILiquidityPool", fn, raw)
 
+    def _mature_of(self, request_id: int) -> int:
+        return self._call("requests", request_id)["mature"]
+
     def due(self, now: int) -> list[int]:
-        """Ids of pending requests mature at timestamp ``now`` (oldest first)."""
+        """Pending requests mature at timestamp ``now``: at most ``limit``, least recently
+        tried first, then oldest first."""
         if self.limit <= 0:
             return []
+        self.scans += 1
         count = self._call("request_count")
+        end = min(count, self.known + NEW_PER_SCAN)
+        for request_id in range(self.known, end):
+            mature = self._mature_of(request_id)
+            if mature:
+                self.pending[request_id] = mature
+        self.known = end
+        ready = sorted(
+            (rid for rid, mature in self.pending.items() if mature <= now),
+            key=lambda rid: (self.tried.get(rid, 0), rid),
+        )
         out: list[int] = []
-        pending_seen = False
-        read = 0
-        request_id = self.cursor
-        while request_id < count and read < self.limit:
-            mature = self._call("requests", request_id)["mature"]
-            read += 1
-            if mature == 0:
-                if not pending_seen:
-                    self.cursor = request_id + 1
-            else:
-                pending_seen = True
-                if mature <= now:
-                    out.append(request_id)
-            request_id += 1
+        for request_id in ready:
+            if len(out) == self.limit:
+                break
+            if self._mature_of(request_id) == 0:  # executed (by us or anyone) since
+                self.pending.pop(request_id)
+                self.tried.pop(request_id, None)
+                continue
+            self.tried[request_id] = self.scans
+            out.append(request_id)
         return out

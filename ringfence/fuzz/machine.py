@@ -676,6 +676,15 @@ class RingfenceMachine(RuleBasedStateMachine):
         """Whether the pool's book has an open leg (its NAV then reads the oracle)."""
         return any(self.m.open_legs.values())
 
+    def solvent(self) -> bool:
+        """`LiquidityPool._solvent`: a positive NAV, or a fresh pool (no share, no cash, no
+        claim, no open leg). Reads the NAV: only with a fresh oracle or an empty book."""
+        if self.d.pool.totalAssets() > 0:
+            return True
+        m = self.m
+        fresh = m.pool_cash == 0 and m.owed == 0 and not self.book_active()
+        return self.d.pool.totalSupply() == 0 and fresh
+
     def unreserved(self) -> int:
         """The pool's cash above the outstanding claims (`LiquidityPool.available_cash`)."""
         return max(self.m.pool_cash - self.m.owed, 0)
@@ -1443,7 +1452,7 @@ class RingfenceMachine(RuleBasedStateMachine):
             assert "oracle: stale price" in expected and not self.fresh(), str(error)
         if self.book_active():
             expected = {"pool: book open, use a request"}  # checked first
-        elif not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
+        elif not expected and not self.solvent():
             # claims and traders' gains take all its cash: new money would only pay them
             expected.add("pool: insolvent")
         elif preview == 0:
@@ -1503,7 +1512,7 @@ class RingfenceMachine(RuleBasedStateMachine):
         shares, expected = self._expect_nav(d.pool.previewDeposit, assets)
         if self.book_active() and m.held:
             expected = {"pool: breaker held"}  # checked before the NAV is read
-        elif not expected and d.pool.totalSupply() > 0 and d.pool.totalAssets() == 0:
+        elif not expected and not self.solvent():
             expected.add("pool: insolvent")
         elif shares == 0:
             expected.add("pool: zero shares")
@@ -1543,8 +1552,9 @@ class RingfenceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.m.lp_requests)
     @rule(pick=st.integers(0, 2**16), who=st.sampled_from(["lp", "stranger"]), wait=st.booleans())
     def lp_execute(self, pick, who, wait):
-        """Anyone executes a request (`wait`: at its maturity): not before, at the worse for
-        the LP of the quoted and the current price; an insolvent pool refunds a deposit."""
+        """Anyone executes a request (`wait`: at its maturity): not before; at the current
+        price but never for more than the quote, the rest returned; an insolvent pool, a
+        deposit buying nothing or a redemption worth nothing returns it whole."""
         d, m = self.d, self.m
         ids = sorted(m.lp_requests)
         request_id = ids[pick % len(ids)]
@@ -1552,45 +1562,51 @@ class RingfenceMachine(RuleBasedStateMachine):
         if wait and self.now() < r.mature:
             boa.env.time_travel(seconds=r.mature - self.now())
         expected = set()
-        out = refund = None
+        out = used = returned = 0
         if self.now() < r.mature:
             expected.add("pool: request not mature")
         elif self.book_active() and m.held:
             expected.add("pool: breaker held")
         elif r.is_deposit:
-            supply = d.pool.totalSupply()
-            nav, expected = self._expect_nav(d.pool.totalAssets)
-            if not expected:
-                out = 0
-                if supply == 0 or nav > 0:
-                    out = min(r.quoted, d.pool.previewDeposit(r.amount))
-                refund = out == 0
+            _, expected = self._expect_nav(d.pool.totalAssets)
+            if not expected and self.solvent():
+                bought = d.pool.previewDeposit(r.amount)
+                out = min(r.quoted, bought)
+                used = r.amount if out == bought else min(d.pool.previewMint(out), r.amount)
+            if out == 0:
+                used = 0
+            returned = r.amount - used
         else:
-            now, expected = self._expect_nav(d.pool.previewRedeem, r.amount)
+            worth, expected = self._expect_nav(d.pool.previewRedeem, r.amount)
             if not expected:
-                out = min(r.quoted, now)
-                if out == 0:
-                    expected.add("pool: zero assets")
-                elif out > d.pool.free_cash():
-                    expected.add("pool: utilisation")
+                # never waits: what the free cash allows now, the rest returned
+                out = min(r.quoted, worth, d.pool.free_cash())
+                burnt = 0
+                if out:
+                    burnt = r.amount if out == worth else min(d.pool.previewWithdraw(out), r.amount)
+                returned = r.amount - burnt
         caller = d.lp if who == "lp" else self.actors[-1]
         with boa.env.prank(caller):
             got = attempt(expected, lambda: d.pool.execute_request(request_id))
         if expected:
             return
         assert got == out
+        (event,) = [e for e in d.pool.get_logs() if type(e).__name__ == "LpExecuted"]
+        assert (event.paid, event.returned) == (out, returned)
         del m.lp_requests[request_id]
+        if returned == r.amount:
+            OUTCOMES["(pool)", "request returned whole"] += 1
+        elif returned:
+            OUTCOMES["(pool)", "request returned in part"] += 1
         if r.is_deposit:
             m.pending_assets -= r.amount
-            if refund:
-                m.wallet[d.lp] += r.amount
-                OUTCOMES["(pool)", "deposit refunded"] += 1
-            else:
-                m.pool_cash += r.amount
-                m.shares[d.lp] += out
+            m.pool_cash += used
+            m.wallet[d.lp] += returned
+            m.shares[d.lp] += out
         else:
             m.pool_cash -= out
             m.wallet[d.lp] += out
+            m.shares[d.lp] += returned
 
     # ------------------------------------------------------------ governance, guardian
 

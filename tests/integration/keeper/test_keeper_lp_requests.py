@@ -34,7 +34,7 @@ def test_keeper__lp_redemption_request__executed_once_mature_and_the_oracle_fres
             lambda: pool.functions.requests(0).call()[-1] == 0, 60, "the request executed"
         )
         (executed,) = devnet.events(net, "LpExecuted", 0)
-        assert executed.args["id"] == 0 and not executed.args["refunded"]
+        assert executed.args["id"] == 0 and executed.args["returned"] == 0
         paid = executed.args["paid"]
         assert net.contracts["MockToken"].functions.balanceOf(lp).call() == cash0 + paid > cash0
         keeper.wait_for(

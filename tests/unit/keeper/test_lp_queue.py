@@ -1,4 +1,6 @@
-"""keeper.lp.LpQueue: which LP requests are mature and pending, read from the oldest."""
+"""keeper.lp.LpQueue: which LP requests are mature and pending; stalled ones cannot starve
+the others (attack review 2026-12-04: 20 requests that never execute blinded a keeper that
+read 20 from its cursor, and an honest redemption waited for ever)."""
 
 from __future__ import annotations
 
@@ -37,20 +39,38 @@ def test_due__mature_pending_only_oldest_first():
     assert LpQueue(pool, POOL).due(now=100) == [1, 3]
 
 
-def test_due__cursor_skips_the_executed_prefix_on_the_next_scan():
-    pool = FakePool([0, 0, 0, 100, 0])
+def test_due__executed_requests_forgotten_and_each_request_read_once_when_new():
+    pool = FakePool([0, 0, 0, 100, 500])
     queue = LpQueue(pool, POOL)
     assert queue.due(now=100) == [3]
-    assert queue.cursor == 3  # 0-2 executed: never read again
     pool.matures[3] = 0  # executed
     pool.reads.clear()
     assert queue.due(now=100) == []
-    assert pool.reads == [3, 4] and queue.cursor == 5
+    assert pool.reads == [3]  # only the mature pending one is re-read; 4 is known, not due
+    assert queue.pending == {4: 500}
 
 
-def test_due__limit_bounds_the_reads_per_scan():
+def test_due__stalled_requests_cannot_starve_a_later_one():
+    # an adversary's 20 mature requests whose execution always reverts, then an honest one
+    pool = FakePool([10] * 21)
+    queue = LpQueue(pool, POOL, limit=20)
+    assert queue.due(now=10) == list(range(20))  # tried; their simulations revert
+    second = queue.due(now=10)
+    assert second[0] == 20 and len(second) == 20  # the honest one, never tried, goes first
+
+
+def test_due__every_mature_request_handed_out_within_ceil_n_over_limit_scans():
+    pool = FakePool([10] * 45)
+    queue = LpQueue(pool, POOL, limit=20)
+    seen = set()
+    for _ in range(3):  # ceil(45 / 20)
+        seen |= set(queue.due(now=10))
+    assert seen == set(range(45))
+
+
+def test_due__limit_bounds_the_work_per_scan():
     pool = FakePool([10] * 30)
     queue = LpQueue(pool, POOL, limit=5)
     assert queue.due(now=10) == [0, 1, 2, 3, 4]
-    assert len(pool.reads) == 5
+    assert queue.due(now=10) == [5, 6, 7, 8, 9]
     assert LpQueue(pool, POOL, limit=0).due(now=10) == []

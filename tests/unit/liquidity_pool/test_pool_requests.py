@@ -136,7 +136,7 @@ def test_pending_deposit__outside_cash_nav_and_new_exposure(book):
         open_vault(proto, TRADERS[1], [(2400, True, -size)], size * 1_000)
 
 
-def test_standing_request__anyone_executes_at_maturity_at_the_worse_price(book):
+def test_standing_request__anyone_executes_at_maturity_capped_at_the_quote(book):
     proto, pool = book, book.pool
     shares = pool.balanceOf(ADVERSARY) // 2
     with boa.env.prank(ADVERSARY):
@@ -147,7 +147,7 @@ def test_standing_request__anyone_executes_at_maturity_at_the_worse_price(book):
     assert pool.convertToAssets(shares) > quoted
     with boa.env.prank(STRANGER):  # the adversary cannot keep it for a better moment
         paid = pool.execute_request(request_id)
-    assert paid == quoted  # the lesser of the two values
+    assert paid == quoted  # never more than the quote; the rest of the shares returned
     with boa.reverts("pool: no request"):
         pool.execute_request(request_id)
     assert pool.balanceOf(pool.address) == 0
@@ -185,7 +185,8 @@ def test_deposit_request__pool_insolvent_at_execution__assets_refunded():
     assert proto.pool.totalAssets() == 0
     _mature(proto)
     assert proto.pool.execute_request(request_id) == 0
-    assert proto.pool.get_logs()[-1].refunded
+    event = proto.pool.get_logs()[-1]
+    assert (event.paid, event.returned) == (0, proto.units(1_000))  # returned whole
     assert proto.token.balanceOf(STRANGER) == proto.units(1_000)  # nothing is lost
     assert proto.pool.balanceOf(STRANGER) == 0 and proto.pool.pending_assets() == 0
 
@@ -247,3 +248,94 @@ def test_round_trips_by_request__never_return_more(decimals):
     assert proto.token.balanceOf(proto.pool.address) == (
         proto.pool.cash() + proto.pool.pending_assets()
     )
+
+
+# -------------------------------------------- attack review 2026-12-04 (reviews/attack-lp-*)
+
+
+def _holders_value(proto, accounts):
+    return {a: proto.pool.convertToAssets(proto.pool.balanceOf(a)) for a in accounts}
+
+
+def test_execution__moves_no_value_between_holders__no_surplus_for_a_jit_depositor(book):
+    # A3: a redemption quoted before the NAV rose left the difference in the pool, and a
+    # deposit executed just before it took a share: 15,305 to 30,484 from the honest LP
+    proto, pool = book, book.pool
+    jit = boa.env.generate_address("lp_jit")
+    proto.token.mint(jit, proto.units(10_000_000))
+    with boa.env.prank(ADVERSARY):
+        leave = pool.request_redeem(pool.balanceOf(ADVERSARY), ADVERSARY)
+    with boa.env.prank(jit):
+        proto.token.approve(pool.address, proto.units(10_000_000))
+        enter = pool.request_deposit(proto.units(10_000_000), jit)
+    set_spot(proto, 1900)  # the NAV rises an hour long (the pool is short the calls)
+    _mature(proto)
+    before = _holders_value(proto, [proto.lp])
+    pool.execute_request(enter)
+    pool.execute_request(leave)
+    after = _holders_value(proto, [proto.lp, jit, ADVERSARY])
+    assert abs(after[proto.lp] - before[proto.lp]) <= 2  # rounding only, in the pool's favour
+    assert after[jit] <= proto.units(10_000_000)  # the JIT depositor got no windfall
+    # the leaver: the quote paid, the rest of its shares returned (still exposed, still its)
+    assert pool.balanceOf(ADVERSARY) > 0 and pool.balanceOf(pool.address) == 0
+
+
+def test_deposit_request__last_share_redeemed_while_the_pool_owes__returned_whole():
+    # A4: the LP redeemed every share (the traders' gain tied exactly the cash left), the
+    # gain then exceeded the cash, and a deposit executed against supply 0 paid the
+    # traders' gains: the victim lost 354,143
+    proto = deploy_protocol(decimals=6, pool_cash=300_000)
+    proto.fund(TRADERS[0], proto.units(3_000_000))
+    open_vault(proto, TRADERS[0], [(2000, True, 300)], 200_000)
+    set_spot(proto, 2600)  # the long calls' gain now ties more cash than the notional rule
+    proto.token.mint(STRANGER, proto.units(500_000))
+    with boa.env.prank(STRANGER):
+        proto.token.approve(proto.pool.address, proto.units(500_000))
+        victim = proto.pool.request_deposit(proto.units(500_000), STRANGER)
+    with boa.env.prank(proto.lp):
+        gone = proto.pool.request_redeem(proto.pool.balanceOf(proto.lp), proto.lp)
+    _mature(proto)
+    set_spot(proto, 2610)
+    proto.pool.execute_request(gone)  # everything the traders' gain leaves free
+    assert proto.pool.totalSupply() == 0 and proto.pool.cash() > 0
+    set_spot(proto, 4000)  # the gain exceeds the pool's cash
+    assert proto.pool.totalAssets() == 0 and proto.pool.active_series()
+    assert proto.pool.execute_request(victim) == 0
+    assert proto.token.balanceOf(STRANGER) == proto.units(500_000)  # nothing is lost
+    assert proto.pool.balanceOf(STRANGER) == 0
+
+
+def test_redemption_worth_nothing_at_execution__returned_whole_not_stuck():
+    # A2 variant: 1-base-unit redemptions that the share price pushed to 0 assets reverted
+    # for ever ("pool: zero assets"), a standing wall in front of the keeper's cursor
+    proto = deploy_protocol(decimals=6, pool_cash=1_000)
+    proto.fund(TRADERS[0], proto.units(200_000))
+    open_vault(proto, TRADERS[0], [(2000, True, 1)], 5_000)
+    with boa.env.prank(proto.lp):
+        dust = proto.pool.request_redeem(1, proto.lp)
+    set_spot(proto, 2600)  # the pool loses: one share is now worth 0 base units
+    _mature(proto)
+    assert proto.pool.convertToAssets(1) == 0
+    held = proto.pool.balanceOf(proto.lp)
+    assert proto.pool.execute_request(dust) == 0
+    assert proto.pool.balanceOf(proto.lp) == held + 1
+    assert proto.pool.requests(dust).mature == 0  # done: the queue moves on
+
+
+def test_max_views__insolvent_empty_book__zero_as_erc4626_asks():
+    # A9: maxDeposit / maxMint said max_uint and maxRedeem the balance while the calls reverted
+    proto = deploy_protocol(decimals=6, pool_cash=20_000)
+    proto.fund(TRADERS[0], proto.units(200_000))
+    pid = open_vault(proto, TRADERS[0], [(2000, True, 9)], 5_000)
+    set_spot(proto, 9000)
+    with boa.env.prank(TRADERS[0]):
+        proto.ch.close_position(pid, proto.units(10**7))  # the pool owes a claim now
+    assert not proto.pool.active_series() and proto.pool.totalAssets() == 0
+    lp = proto.lp
+    assert (proto.pool.maxDeposit(lp), proto.pool.maxMint(lp), proto.pool.maxRedeem(lp)) == (
+        0,
+        0,
+        0,
+    )
+    with boa.env.prank(lp), boa.reverts("pool: zero assets"):
+        proto.pool.redeem(proto.pool.balanceOf(lp), lp, lp)

@@ -67,7 +67,7 @@ def test_redeem__round_trip__never_returns_more(proto18, depositor):
     assert proto.token.balanceOf(depositor) == out
 
 
-def test_redeem_request__above_free_cash__waits_for_cash(proto, trader):
+def test_redeem_request__above_free_cash__pays_the_free_cash_returns_the_rest(proto, trader):
     _short_call(proto, trader, size=100, collateral=30_000)
     required = proto.pool.required_cash()
     assert required == proto.units(40_000)  # 200,000 of strike notional / 5
@@ -80,13 +80,15 @@ def test_redeem_request__above_free_cash__waits_for_cash(proto, trader):
     with boa.env.prank(proto.lp):
         request_id = proto.pool.request_redeem(everything, proto.lp)
     boa.env.time_travel(seconds=proto.pool.LP_DELAY())
-    with boa.reverts("pool: utilisation"):
-        proto.pool.execute_request(request_id)  # waits: the cash backs the open call
-    with boa.env.prank(trader):
-        proto.ch.close_position(proto.ch.next_position_id() - 1, proto.units(100_000))
-    paid = proto.pool.execute_request(request_id)  # the book closed: all of it
-    assert paid == proto.token.balanceOf(proto.lp)
-    assert proto.pool.totalSupply() == 0  # the worse of the two values: any rest stays
+    free = proto.pool.free_cash()
+    # a request never waits (waiting was a standing option on the timing): the free cash
+    # now, the shares it does not buy back to the LP; the cash backing the call stays
+    paid = proto.pool.execute_request(request_id)
+    assert paid == free == proto.token.balanceOf(proto.lp)
+    assert proto.pool.cash() == required
+    assert proto.pool.balanceOf(proto.lp) == proto.pool.totalSupply() > 0
+    assert proto.pool.balanceOf(proto.pool.address) == 0
+    assert proto.pool.requests(request_id).mature == 0
 
 
 def test_book__not_clearing_house__reverts(proto, trader):
