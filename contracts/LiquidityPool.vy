@@ -95,6 +95,13 @@ _active_index: HashMap[uint256, uint256]
 requests: public(HashMap[uint256, ILiquidityPool.LpRequest])
 request_count: public(uint256)
 pending_assets: public(uint256)
+# @dev Base units set aside for the pending redemption requests (each its quote,
+#      up to the free cash at the request): out of the free cash and of what backs
+#      new exposure, so that no one (the requester included) can drain the cash a
+#      mature redemption is paid from and have it returned instead: a redemption
+#      that could be emptied at will was a free option to cancel when a report that
+#      lifts the NAV was pending (attack review B2).
+reserved_assets: public(uint256)
 
 # ================================================================ constants
 
@@ -194,8 +201,9 @@ def book(
             self._remove_leg(leg.series_id)
     self.locked_notional = locked
     if max_utilisation != 0 and locked > locked_before:
-        # cash the outstanding claims reserve backs no new exposure
-        cash: uint256 = self._unreserved(self.owed)
+        # cash the outstanding claims or the pending redemptions reserve backs no
+        # new exposure
+        cash: uint256 = self._unreserved(self.owed + self.reserved_assets)
         assert (
             locked <= cash * _SCALE * max_utilisation // constants.WAD
         ), "pool: utilisation"
@@ -641,7 +649,11 @@ def request_redeem(shares: uint256, receiver: address) -> uint256:
     assets: uint256 = self._to_assets(shares, False)
     assert assets > 0, "pool: zero assets"
     erc4626.erc20._transfer(msg.sender, self, shares)
-    return self._request(False, shares, assets, receiver)
+    reserve: uint256 = min(assets, self._free_cash())
+    self.reserved_assets += reserve
+    request_id: uint256 = self._request(False, shares, assets, receiver)
+    self.requests[request_id].reserved = reserve
+    return request_id
 
 
 @external
@@ -700,8 +712,10 @@ def execute_request(request_id: uint256) -> uint256:
             ), "pool: transfer failed"
     else:
         worth: uint256 = self._to_assets(request.amount, False)
-        # never waits: what the free cash allows now, the rest of the shares returned (a
-        # mature request that waited for cash was a standing option on the timing)
+        # its own reservation is the first cash it may take; it never waits: what the
+        # free cash allows now, the rest of the shares returned (a mature request that
+        # waited for cash was a standing option on the timing)
+        self.reserved_assets -= request.reserved
         out = min(min(request.quoted, worth), self._free_cash())
         if out != 0:
             burnt: uint256 = request.amount
@@ -770,8 +784,12 @@ def _required_cash() -> uint256:
 @internal
 @view
 def _free_cash() -> uint256:
+    """
+    @dev Cash above what claims, the utilisation limit, the traders' gains and
+         the pending redemptions' reservation require, base units.
+    """
     cash: uint256 = self._cash()
-    required: uint256 = self._required_cash()
+    required: uint256 = self._required_cash() + self.reserved_assets
     if required >= cash:
         return 0
     # required < cash: cannot underflow
@@ -871,6 +889,7 @@ def _request(
     @dev Record request `request_count` of the caller, mature after LP_DELAY.
     """
     assert receiver != empty(address), "pool: zero receiver"
+    assert receiver != self, "pool: receiver is the pool"
     request_id: uint256 = self.request_count
     mature: uint256 = block.timestamp + LP_DELAY
     self.requests[request_id] = ILiquidityPool.LpRequest(
@@ -880,6 +899,7 @@ def _request(
         amount=amount,
         quoted=quoted,
         mature=mature,
+        reserved=0,
     )
     self.request_count = request_id + 1
     log ILiquidityPool.LpRequested(

@@ -21,16 +21,7 @@ from common import addr, approve_pool, fmt, open_vault, standard_book, try_call
 from keeper.lp import LpQueue
 
 
-class BoaChain:
-    """keeper.rpc.Chain's `call` over titanoboa (eth_call semantics: no state change)."""
-
-    def call(self, to, data, sender=None, gas=None, block="latest"):
-        raw = bytes.fromhex(data[2:])
-        with boa.env.anchor():
-            c = boa.env.raw_call(to, sender=sender, data=raw)
-        if c.is_error:
-            raise RuntimeError("reverted")
-        return "0x" + bytes(c.output).hex()
+from common import BoaChain  # noqa: E402
 
 
 def keeper_scan(proto, queue):

@@ -94,3 +94,15 @@ def standard_book(pool_cash=1_000_000, adversary_lp=1_000_000):
     for strike in (2000, 2200):
         open_vault(proto, trader, [(strike, True, 300)], 200_000)
     return proto, adv, trader
+
+
+class BoaChain:
+    """keeper.rpc.Chain's `call` over titanoboa (eth_call semantics: no state change)."""
+
+    def call(self, to, data, sender=None, gas=None, block="latest"):
+        raw = bytes.fromhex(data[2:])
+        with boa.env.anchor():
+            c = boa.env.raw_call(to, sender=sender, data=raw)
+        if c.is_error:
+            raise RuntimeError("reverted")
+        return "0x" + bytes(c.output).hex()

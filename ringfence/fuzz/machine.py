@@ -543,6 +543,7 @@ class Model:
     # `pool_cash` excludes the assets of pending deposits, `pending_assets` totals them.
     lp_requests: dict[int, LpRequest] = field(default_factory=dict)
     pending_assets: int = 0
+    reserved: int = 0  # LiquidityPool.reserved_assets: set aside for pending redemptions
 
 
 @dataclass
@@ -553,6 +554,7 @@ class LpRequest:
     amount: int  # assets (deposit) or shares (redemption)
     quoted: int  # shares (deposit) or assets (redemption) at the request
     mature: int
+    reserved: int = 0  # a redemption's share of the pool's reserved_assets
 
 
 @dataclass
@@ -970,7 +972,8 @@ class RingfenceMachine(RuleBasedStateMachine):
                 strike = d.series[sid][0]
                 locked += abs(new) * strike // WAD - abs(old) * strike // WAD
                 nets[sid] = new
-            cash = self.unreserved()
+            # the cash claims and pending redemptions reserve backs no new exposure
+            cash = max(m.pool_cash - m.owed - m.reserved, 0)
             if locked > m.locked and locked > cash * self.scale * m.max_utilisation // WAD:
                 expected.add("pool: utilisation")
             if collateral > m.free[owner]:
@@ -1532,8 +1535,12 @@ class RingfenceMachine(RuleBasedStateMachine):
         elif assets == 0:
             expected.add("pool: zero assets")
         call = lambda: d.pool.request_redeem(shares, d.lp)  # noqa: E731
+        reserve = min(assets or 0, d.pool.free_cash()) if not expected else 0
         if self._record_request(expected, "lp_request_redeem", call, False, shares, assets):
             m.shares[d.lp] -= shares
+            m.reserved += reserve
+            m.lp_requests[d.pool.request_count() - 1].reserved = reserve
+            assert d.pool.requests(d.pool.request_count() - 1).reserved == reserve
 
     def _record_request(self, expected, rule, call, is_deposit, amount, quoted) -> bool:
         """Make the LP's request `call` (`expected`: its reverts); on success file it in the
@@ -1579,8 +1586,11 @@ class RingfenceMachine(RuleBasedStateMachine):
         else:
             worth, expected = self._expect_nav(d.pool.previewRedeem, r.amount)
             if not expected:
-                # never waits: what the free cash allows now, the rest returned
-                out = min(r.quoted, worth, d.pool.free_cash())
+                # never waits: what the free cash allows now (its own reservation
+                # released first), the rest returned
+                others = d.pool.reserved_assets() - r.reserved
+                free = max(d.pool.cash() - d.pool.required_cash() - others, 0)
+                out = min(r.quoted, worth, free)
                 burnt = 0
                 if out:
                     burnt = r.amount if out == worth else min(d.pool.previewWithdraw(out), r.amount)
@@ -1607,6 +1617,8 @@ class RingfenceMachine(RuleBasedStateMachine):
             m.pool_cash -= out
             m.wallet[d.lp] += out
             m.shares[d.lp] += returned
+            m.reserved -= r.reserved
+        assert d.pool.reserved_assets() == m.reserved
 
     # ------------------------------------------------------------ governance, guardian
 

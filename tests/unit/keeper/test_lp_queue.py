@@ -30,8 +30,8 @@ class FakePool:
             if data == abi.encode_call("ILiquidityPool", "requests", [i])
         ]
         self.reads.append(request_id)
-        row = (OWNER, OWNER, False, 10, 9, self.matures[request_id])
-        return encode(["(address,address,bool,uint256,uint256,uint256)"], [row])
+        row = (OWNER, OWNER, False, 10, 9, self.matures[request_id], 9)
+        return encode(["(address,address,bool,uint256,uint256,uint256,uint256)"], [row])
 
 
 def test_due__mature_pending_only_oldest_first():

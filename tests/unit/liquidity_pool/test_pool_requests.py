@@ -339,3 +339,38 @@ def test_max_views__insolvent_empty_book__zero_as_erc4626_asks():
     )
     with boa.env.prank(lp), boa.reverts("pool: zero assets"):
         proto.pool.redeem(proto.pool.balanceOf(lp), lp, lp)
+
+
+def test_redemption__cash_it_is_quoted_set_aside__cannot_be_drained_to_cancel_it(book):
+    # B2 (second review): at maturity, with a NAV-lifting report pending, the adversary
+    # opened 3,641 far out-of-the-money calls to drain the free cash, executed its own
+    # redemption (paid 320, the rest of its shares returned: cancelled) and closed them:
+    # +18,000.83 from the honest LP
+    proto, pool = book, book.pool
+    shares = pool.balanceOf(ADVERSARY)
+    with boa.env.prank(ADVERSARY):
+        request_id = pool.request_redeem(shares, ADVERSARY)
+    quoted = pool.requests(request_id).quoted
+    assert pool.requests(request_id).reserved == quoted == pool.reserved_assets()
+    _mature(proto)
+    proto.fund(TRADERS[1], proto.units(50_000_000))
+    room = pool.free_cash() * 10**12 * proto.registry.max_utilisation() // WAD // 10**12
+    size = room // proto.units(2_400) + 1  # what free cash is left could back, and a unit more
+    with boa.reverts("pool: utilisation"):
+        # the quote's cash backs no new exposure
+        open_vault(proto, TRADERS[1], [(2400, True, -(size + quoted // proto.units(2_400)))], 10**7)
+    open_vault(proto, TRADERS[1], [(2400, True, -(size - 1))], 10**7)  # all the rest of the room
+    worth = pool.convertToAssets(shares)
+    paid = pool.execute_request(request_id)
+    assert paid == min(quoted, worth)  # paid in full: not cancellable by draining the cash
+    assert pool.reserved_assets() == 0
+
+
+def test_request__receiver_is_the_pool__reverts(book):
+    # B5b (second review): shares minted to the pool itself were stuck for good
+    proto, pool = book, book.pool
+    with boa.env.prank(ADVERSARY):
+        with boa.reverts("pool: receiver is the pool"):
+            pool.request_deposit(proto.units(1_000), pool.address)
+        with boa.reverts("pool: receiver is the pool"):
+            pool.request_redeem(10**6, pool.address)

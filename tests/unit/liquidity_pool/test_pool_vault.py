@@ -80,7 +80,10 @@ def test_redeem_request__above_free_cash__pays_the_free_cash_returns_the_rest(pr
     with boa.env.prank(proto.lp):
         request_id = proto.pool.request_redeem(everything, proto.lp)
     boa.env.time_travel(seconds=proto.pool.LP_DELAY())
-    free = proto.pool.free_cash()
+    # the request set aside what the free cash allowed when it was made
+    reserved = proto.pool.requests(request_id).reserved
+    assert reserved == proto.pool.reserved_assets() > 0 and proto.pool.free_cash() == 0
+    free = proto.pool.free_cash() + reserved
     # a request never waits (waiting was a standing option on the timing): the free cash
     # now, the shares it does not buy back to the LP; the cash backing the call stays
     paid = proto.pool.execute_request(request_id)
