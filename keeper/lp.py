@@ -9,8 +9,8 @@ executes each one at maturity.
 Each request is read once when it appears (its maturity never changes); every scan re-reads
 the mature ones still pending (an executed one reads back ``mature == 0`` and is forgotten)
 and hands out at most ``limit`` of them, **least recently tried first**: requests whose
-execution keeps reverting (a redemption above the free cash, say, or a flood of them made to
-blind the keeper) go to the back, so they cannot starve a later one.
+execution keeps reverting (while the oracle is stale or a breaker holds, say, or a flood of
+requests made to blind the keeper) go to the back, so they cannot starve a later one.
 """
 
 from __future__ import annotations
