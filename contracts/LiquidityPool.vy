@@ -90,20 +90,21 @@ _active: DynArray[uint256, constants.MAX_ACTIVE_SERIES]
 _active_index: HashMap[uint256, uint256]
 # @dev LP flows while the book is open go through requests (docs/solvency.md,
 #      "LP flows"): request `id` is `requests[id]` (`mature` 0 once executed);
-#      `pending_assets` are the base units of deposit requests not yet
-#      executed, held by the pool but outside its cash and NAV.
+#      `_held` packs, in base units, the deposits pending (bits 0-127: held by
+#      the pool but outside its cash and NAV) and the cash reserved for the
+#      pending redemptions (bits 128-255: each its quote, up to the free cash
+#      at the request; out of the free cash and of what backs new exposure, so
+#      that no one, the requester included, can drain the cash a mature
+#      redemption is paid from and have it returned instead, a free option to
+#      cancel when a report that lifts the NAV was pending: attack review B2).
+#      One word: an opening's utilisation check reads both.
 requests: public(HashMap[uint256, ILiquidityPool.LpRequest])
 request_count: public(uint256)
-pending_assets: public(uint256)
-# @dev Base units set aside for the pending redemption requests (each its quote,
-#      up to the free cash at the request): out of the free cash and of what backs
-#      new exposure, so that no one (the requester included) can drain the cash a
-#      mature redemption is paid from and have it returned instead: a redemption
-#      that could be emptied at will was a free option to cancel when a report that
-#      lifts the NAV was pending (attack review B2).
-reserved_assets: public(uint256)
+_held: uint256
 
 # ================================================================ constants
+
+HALF_WORD: constant(uint256) = 2**128
 
 # @dev Seconds from an LP request to its execution: more than the pusher's
 #      heartbeat and a keeper's reaction, so the next oracle report and the
@@ -203,7 +204,7 @@ def book(
     if max_utilisation != 0 and locked > locked_before:
         # cash the outstanding claims or the pending redemptions reserve backs no
         # new exposure
-        cash: uint256 = self._unreserved(self.owed + self.reserved_assets)
+        cash: uint256 = self._unreserved(self.owed + self._held // HALF_WORD)
         assert (
             locked <= cash * _SCALE * max_utilisation // constants.WAD
         ), "pool: utilisation"
@@ -604,6 +605,28 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
 
 
 @external
+@view
+def pending_assets() -> uint256:
+    """
+    @notice Base units of deposit requests not yet executed.
+    @return uint256 Base units, outside the pool's cash and NAV.
+    """
+    return self._held % HALF_WORD
+
+
+@external
+@view
+def reserved_assets() -> uint256:
+    """
+    @notice Base units set aside for the pending redemption requests (each
+            its quote, up to the free cash at the request), out of the free
+            cash and of what backs new exposure.
+    @return uint256 Base units.
+    """
+    return self._held // HALF_WORD
+
+
+@external
 @nonreentrant
 def request_deposit(assets: uint256, receiver: address) -> uint256:
     """
@@ -624,7 +647,8 @@ def request_deposit(assets: uint256, receiver: address) -> uint256:
     shares: uint256 = self._to_shares(assets, False)
     assert shares > 0, "pool: zero shares"
     self._pull(assets)
-    self.pending_assets += assets
+    held: uint256 = self._held
+    self._hold(held % HALF_WORD + assets, held // HALF_WORD)
     return self._request(True, assets, shares, receiver)
 
 
@@ -650,7 +674,8 @@ def request_redeem(shares: uint256, receiver: address) -> uint256:
     assert assets > 0, "pool: zero assets"
     erc4626.erc20._transfer(msg.sender, self, shares)
     reserve: uint256 = min(assets, self._free_cash())
-    self.reserved_assets += reserve
+    held: uint256 = self._held
+    self._hold(held % HALF_WORD, held // HALF_WORD + reserve)
     request_id: uint256 = self._request(False, shares, assets, receiver)
     self.requests[request_id].reserved = reserve
     return request_id
@@ -693,7 +718,8 @@ def execute_request(request_id: uint256) -> uint256:
             if out < bought:
                 # the quoted shares at today's price, rounded up (against the LP)
                 used = min(self._to_assets(out, True), request.amount)
-        self.pending_assets -= request.amount
+        held: uint256 = self._held
+        self._hold(held % HALF_WORD - request.amount, held // HALF_WORD)
         # used <= amount: cannot underflow
         returned = unsafe_sub(request.amount, used)
         if out != 0:
@@ -715,7 +741,8 @@ def execute_request(request_id: uint256) -> uint256:
         # its own reservation is the first cash it may take; it never waits: what the
         # free cash allows now, the rest of the shares returned (a mature request that
         # waited for cash was a standing option on the timing)
-        self.reserved_assets -= request.reserved
+        held: uint256 = self._held
+        self._hold(held % HALF_WORD, held // HALF_WORD - request.reserved)
         out = min(min(request.quoted, worth), self._free_cash())
         if out != 0:
             burnt: uint256 = request.amount
@@ -789,7 +816,7 @@ def _free_cash() -> uint256:
          the pending redemptions' reservation require, base units.
     """
     cash: uint256 = self._cash()
-    required: uint256 = self._required_cash() + self.reserved_assets
+    required: uint256 = self._required_cash() + self._held // HALF_WORD
     if required >= cash:
         return 0
     # required < cash: cannot underflow
@@ -868,7 +895,19 @@ def _cash() -> uint256:
          pending deposits are held apart, so this cannot underflow unless
          tokens leave the pool by another way).
     """
-    return staticcall _TOKEN.balanceOf(self) - self.pending_assets
+    return staticcall _TOKEN.balanceOf(self) - self._held % HALF_WORD
+
+
+@internal
+def _hold(pending: uint256, reserved: uint256):
+    """
+    @dev Store the pending deposits and the reserved cash (both base units,
+         each below 2**128: any real token amount is).
+    """
+    assert (
+        pending < HALF_WORD and reserved < HALF_WORD
+    ), "pool: amount too large"
+    self._held = pending | (reserved << 128)
 
 
 @internal

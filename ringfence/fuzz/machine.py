@@ -1445,14 +1445,7 @@ class RingfenceMachine(RuleBasedStateMachine):
     def lp_deposit(self, units):
         d, m = self.d, self.m
         assets = min(d.units(units), m.wallet[d.lp])
-        expected = set()
-        preview = None
-        try:
-            preview = d.pool.previewDeposit(assets)
-        except BoaError as error:
-            # NAV counts the traders' P&L: a stale oracle blocks deposits (SPEC 4.7).
-            expected |= revert_reasons(error)
-            assert "oracle: stale price" in expected and not self.fresh(), str(error)
+        preview, expected = self._expect_nav(d.pool.previewDeposit, assets)
         if self.book_active():
             expected = {"pool: book open, use a request"}  # checked first
         elif not expected and not self.solvent():
@@ -1473,13 +1466,7 @@ class RingfenceMachine(RuleBasedStateMachine):
     def lp_redeem(self, fraction):
         d, m = self.d, self.m
         shares = m.shares[d.lp] * fraction // 100
-        expected = set()
-        assets = None
-        try:
-            assets = d.pool.previewRedeem(shares)
-        except BoaError as error:
-            expected |= revert_reasons(error)
-            assert "oracle: stale price" in expected and not self.fresh(), str(error)
+        assets, expected = self._expect_nav(d.pool.previewRedeem, shares)
         if self.book_active():
             expected = {"pool: book open, use a request"}  # checked first
         elif assets is not None:
