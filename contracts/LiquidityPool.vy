@@ -105,6 +105,12 @@ _held: uint256
 # ================================================================ constants
 
 HALF_WORD: constant(uint256) = 2**128
+# @dev Share decimals = the token's + DECIMALS_OFFSET: a fresh pool mints
+#      10**6 shares per base unit, and 10**6 virtual shares price value left in
+#      a pool without shares (a donation), so a depositor into it loses at most
+#      a rounding unit instead of up to half its deposit (docs/solvency.md §2a).
+DECIMALS_OFFSET: constant(uint8) = 6
+_VIRTUAL_SHARES: constant(uint256) = 10**6
 
 # @dev Seconds from an LP request to its execution: more than the pusher's
 #      heartbeat and a keeper's reaction, so the next oracle report and the
@@ -137,7 +143,7 @@ def __init__(
     assert (
         staticcall clearing_house.TOKEN() == asset.address
     ), "pool: asset mismatch"
-    erc4626.__init__(name, symbol, asset, 0, name, "1")
+    erc4626.__init__(name, symbol, asset, DECIMALS_OFFSET, name, "1")
     _TOKEN = asset
     _SCALE = staticcall clearing_house.SCALE()
     CLEARING_HOUSE = clearing_house
@@ -1048,9 +1054,13 @@ def _remove_leg(series_id: uint256):
 @internal
 @view
 def _to_shares(assets: uint256, roundup: bool) -> uint256:
-    # virtual share and asset (offset 0) as in snekmate, against inflation attacks
+    # virtual shares and one virtual asset as in snekmate, against inflation
+    # attacks and the rounding loss of a deposit into a share-less leftover
     return math._mul_div(
-        assets, erc4626.erc20.totalSupply + 1, self._total_assets() + 1, roundup
+        assets,
+        erc4626.erc20.totalSupply + _VIRTUAL_SHARES,
+        self._total_assets() + 1,
+        roundup,
     )
 
 
@@ -1058,7 +1068,10 @@ def _to_shares(assets: uint256, roundup: bool) -> uint256:
 @view
 def _to_assets(shares: uint256, roundup: bool) -> uint256:
     return math._mul_div(
-        shares, self._total_assets() + 1, erc4626.erc20.totalSupply + 1, roundup
+        shares,
+        self._total_assets() + 1,
+        erc4626.erc20.totalSupply + _VIRTUAL_SHARES,
+        roundup,
     )
 
 

@@ -311,14 +311,16 @@ def test_redemption_worth_nothing_at_execution__returned_whole_not_stuck():
     proto = deploy_protocol(decimals=6, pool_cash=1_000)
     proto.fund(TRADERS[0], proto.units(200_000))
     open_vault(proto, TRADERS[0], [(2000, True, 1)], 5_000)
+    shares = proto.pool.previewWithdraw(1)  # the fewest shares worth 1 base unit now
+    assert proto.pool.convertToAssets(shares) == 1
     with boa.env.prank(proto.lp):
-        dust = proto.pool.request_redeem(1, proto.lp)
-    set_spot(proto, 2600)  # the pool loses: one share is now worth 0 base units
+        dust = proto.pool.request_redeem(shares, proto.lp)
+    set_spot(proto, 2600)  # the pool loses: those shares are now worth 0 base units
     _mature(proto)
-    assert proto.pool.convertToAssets(1) == 0
+    assert proto.pool.convertToAssets(shares) == 0
     held = proto.pool.balanceOf(proto.lp)
     assert proto.pool.execute_request(dust) == 0
-    assert proto.pool.balanceOf(proto.lp) == held + 1
+    assert proto.pool.balanceOf(proto.lp) == held + shares
     assert proto.pool.requests(dust).mature == 0  # done: the queue moves on
 
 
