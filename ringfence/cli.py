@@ -100,6 +100,13 @@ class Session:
         return receipt
 
 
+def _events(contract: Any, name: str, receipt: dict[str, Any]) -> list[Any]:
+    """The receipt's `name` events of `contract` (other contracts' logs skipped quietly)."""
+    from web3.logs import DISCARD
+
+    return list(getattr(contract.events, name)().process_receipt(receipt, errors=DISCARD))
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc.args[0] if getattr(exc, "args", None) else exc)
     text = text.replace("execution reverted: ", "").replace("execution reverted", "reverted")
@@ -221,7 +228,7 @@ def _global_options(fn: Any) -> Any:
 @click.pass_context
 def cli(ctx, network, deployment, account, password_file, max_fee_gwei):
     """Ringfence by hand: deposit, open at a margin ratio, manage and close vaults, list
-    them with their health, and the oracle's signers."""
+    them with their health, provide liquidity to the pool, and the oracle's signers."""
     ctx.obj = {
         "network": network,
         "deployment": deployment,
@@ -317,7 +324,7 @@ def open_(ctx, legs, margin_ratio):
     wad = -(-initial * (int(round(margin_ratio * 10**6)) + 1) // 10**6) + cost
     collateral = -(-wad // scale) + 1
     receipt = s.send(ch.functions.open_position(parsed, collateral, 2**255), "open_position")
-    (event,) = ch.events.PositionOpened().process_receipt(receipt)
+    (event,) = _events(ch, "PositionOpened", receipt)
     pid = event["args"]["position_id"]
     equity, im, mm = ch.functions.health(pid).call()
     click.echo(
@@ -360,7 +367,7 @@ def close(ctx, position_id):
     s = _open_session(ctx)
     ch = s.c("ClearingHouse")
     receipt = s.send(ch.functions.close_position(position_id, 2**255), "close_position")
-    (event,) = ch.events.PositionClosed().process_receipt(receipt)
+    (event,) = _events(ch, "PositionClosed", receipt)
     a = event["args"]
     click.echo(
         f"closed position {position_id}: P&L {a['pnl'] / WAD:,.4f}, "
@@ -468,6 +475,169 @@ def _governor_call(ctx, fn_name: str, pending: str, address: str) -> None:
         )
     else:
         click.echo(f"{fn_name} {target}: done")
+
+
+@cli.group()
+def lp():
+    """The liquidity pool: deposit and redeem (at once while the traders' book is empty,
+    by a request executed an hour later while it is open), execute mature requests, show
+    the pool and the account's stake."""
+
+
+def _pool(s: Session) -> Any:
+    return s.c("LiquidityPool")
+
+
+def _book_open(pool: Any) -> bool:
+    return bool(pool.functions.active_series().call())
+
+
+def _requested(s: Session, receipt: dict[str, Any], what: str) -> None:
+    pool = _pool(s)
+    (event,) = _events(pool, "LpRequested", receipt)
+    a = event["args"]
+    quoted = (
+        f"{a['quoted'] / 10 ** pool.functions.decimals().call():,.6f} shares"
+        if a["is_deposit"]
+        else s.tokens(a["quoted"])
+    )
+    click.echo(
+        f"{what}: the book is open, so request {a['id']} was queued (quoted {quoted}); "
+        f"anyone may execute it from unix time {a['mature']} (`ringfence lp execute {a['id']}`)"
+    )
+
+
+@lp.command("show")
+@click.pass_context
+def lp_show(ctx):
+    """The pool's NAV, share price, cash and claims, and the account's shares and value."""
+    s = _open_session(ctx)
+    pool = _pool(s)
+    f = pool.functions
+    supply, nav = f.totalSupply().call(), f.totalAssets().call()
+    share_decimals = f.decimals().call()
+    click.echo(
+        f"NAV {s.tokens(nav)}  supply {supply / 10**share_decimals:,.6f} shares "
+        f"({share_decimals} decimals)  book {'open' if _book_open(pool) else 'empty'}"
+    )
+    click.echo(
+        f"cash {s.tokens(f.cash().call())}  free {s.tokens(f.free_cash().call())}  "
+        f"required {s.tokens(f.required_cash().call())}  owed claims {s.tokens(f.owed().call())}"
+        f"  pending deposits {s.tokens(f.pending_assets().call())}  reserved for redemptions "
+        f"{s.tokens(f.reserved_assets().call())}"
+    )
+    one_share = f.convertToAssets(10**share_decimals).call()
+    click.echo(f"one share is worth {s.tokens(one_share)}")
+    if s.signer is not None:
+        me = s.signer.address
+        shares = f.balanceOf(me).call()
+        worth = s.tokens(f.convertToAssets(shares).call())
+        claims = s.tokens(f.claims_of(me).call())
+        click.echo(
+            f"{me}: {shares / 10**share_decimals:,.6f} shares worth {worth}; claims {claims}"
+        )
+
+
+@lp.command("deposit")
+@click.argument("amount")
+@click.pass_context
+def lp_deposit(ctx, amount):
+    """Deposit AMOUNT quote tokens from the account (approves first): shares at once while
+    the book is empty, else a request executed LP_DELAY later at the price then."""
+    s = _open_session(ctx)
+    pool = _pool(s)
+    value = s.units(amount)
+    me = s.account("lp deposit")
+    token = _token(s)
+    if token.functions.allowance(me, pool.address).call() < value:
+        s.send(token.functions.approve(pool.address, value), "approve")
+    if _book_open(pool):
+        _requested(
+            s, s.send(pool.functions.request_deposit(value, me), "request_deposit"), "lp deposit"
+        )
+        return
+    s.send(pool.functions.deposit(value, me), "deposit")
+    shares = pool.functions.balanceOf(me).call()
+    click.echo(
+        f"deposited {s.tokens(value)}; the account holds shares worth "
+        f"{s.tokens(pool.functions.convertToAssets(shares).call())}"
+    )
+
+
+@lp.command("redeem")
+@click.argument("amount")
+@click.pass_context
+def lp_redeem(ctx, amount):
+    """Redeem shares worth AMOUNT quote tokens (`all`: every share): paid at once while the
+    book is empty, else a request executed LP_DELAY later, capped by the quote and the
+    free cash then (the rest of the shares returned)."""
+    s = _open_session(ctx)
+    pool = _pool(s)
+    me = s.account("lp redeem")
+    held = pool.functions.balanceOf(me).call()
+    shares = held if amount == "all" else pool.functions.previewWithdraw(s.units(amount)).call()
+    if shares == 0 or shares > held:
+        worth = s.tokens(pool.functions.convertToAssets(held).call())
+        raise CliError(f"lp redeem {amount}: the account's shares are worth {worth}")
+    if _book_open(pool):
+        _requested(
+            s, s.send(pool.functions.request_redeem(shares, me), "request_redeem"), "lp redeem"
+        )
+        return
+    receipt = s.send(pool.functions.redeem(shares, me, me), "redeem")
+    (event,) = _events(pool, "Withdraw", receipt)
+    click.echo(f"redeemed: paid {s.tokens(event['args']['assets'])}")
+
+
+@lp.command("execute")
+@click.argument("request_id", type=int)
+@click.pass_context
+def lp_execute(ctx, request_id):
+    """Execute mature request REQUEST_ID (anyone may)."""
+    s = _open_session(ctx)
+    pool = _pool(s)
+    receipt = s.send(pool.functions.execute_request(request_id), "execute_request")
+    (event,) = _events(pool, "LpExecuted", receipt)
+    a = event["args"]
+    if a["is_deposit"]:
+        decimals = pool.functions.decimals().call()
+        click.echo(
+            f"request {request_id} (deposit): minted {a['paid'] / 10**decimals:,.6f} shares, "
+            f"returned {s.tokens(a['returned'])}"
+        )
+    else:
+        click.echo(
+            f"request {request_id} (redemption): paid {s.tokens(a['paid'])}, "
+            f"returned {a['returned'] / 10 ** pool.functions.decimals().call():,.6f} shares"
+        )
+
+
+@lp.command("requests")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Every pending request (default: the account's)."
+)
+@click.pass_context
+def lp_requests(ctx, show_all):
+    """List pending LP requests: id, kind, amount, quote, when it may be executed."""
+    s = _open_session(ctx)
+    pool = _pool(s)
+    me = None if show_all or s.signer is None else s.signer.address.lower()
+    decimals = pool.functions.decimals().call()
+    now = s.w3.eth.get_block("latest")["timestamp"]
+    shown = 0
+    for rid in range(pool.functions.request_count().call()):
+        owner, receiver, is_deposit, amount, quoted, mature, _ = pool.functions.requests(rid).call()
+        if mature == 0 or (me is not None and me not in (owner.lower(), receiver.lower())):
+            continue
+        shown += 1
+        if is_deposit:
+            what = f"deposit {s.tokens(amount)} for {quoted / 10**decimals:,.6f} shares"
+        else:
+            what = f"redeem {amount / 10**decimals:,.6f} shares for {s.tokens(quoted)}"
+        due = "mature" if now >= mature else f"mature in {mature - now} s"
+        click.echo(f"{rid:5d}  {what}  owner {owner}  {due} (unix {mature})")
+    if not shown:
+        click.echo("no pending requests" + (f" of {s.signer.address}" if me else ""))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -127,3 +127,50 @@ def test_network_choice__ape_foundry_host__the_node_on_its_port(
     out = capsys.readouterr()
     assert code == 0, out.err
     assert out.out.startswith("no open vaults") or "owner" in out.out
+
+
+def test_lp_path__instant_on_an_empty_book__requests_while_it_is_open(capsys, funded, deployment):
+    net = funded
+    pool = net.contracts["LiquidityPool"]
+    trader = net.roles["trader"]
+    assert pool.functions.active_series().call() == []  # a fresh deployment: no open leg
+    code, out, err = _run(capsys, net, deployment, "lp", "deposit", "1000")
+    assert code == 0 and out.startswith("deposited 1,000.000000; the account holds shares worth")
+    assert pool.functions.convertToAssets(pool.functions.balanceOf(trader).call()).call() in (
+        10**9 - 1,
+        10**9,
+    )
+    code, out, err = _run(capsys, net, deployment, "lp", "show")
+    assert code == 0, err
+    assert "book empty" in out and "(12 decimals)" in out and f"{trader}: " in out
+
+    # a vault opens the book: LP flows become requests, executed an hour later
+    code, out, err = _run(capsys, net, deployment, "deposit", "5000")
+    assert code == 0, err
+    sid = net.series_id(3000 * 10**18, True)
+    code, out, err = _run(capsys, net, deployment, "open", f"-1@{sid}", "--margin-ratio", "2")
+    assert code == 0, err
+    code, out, err = _run(capsys, net, deployment, "lp", "deposit", "500")
+    assert code == 0 and "request 0 was queued" in out, err
+    code, out, err = _run(capsys, net, deployment, "lp", "redeem", "all")
+    assert code == 0 and "request 1 was queued" in out, err
+    code, out, _ = _run(capsys, net, deployment, "lp", "requests")
+    rows = out.splitlines()
+    assert len(rows) == 2 and "deposit 500.000000" in rows[0] and "redeem" in rows[1]
+    assert "mature in" in rows[0]
+    code, out, err = _run(capsys, net, deployment, "lp", "execute", "0")
+    assert code == 1 and err.strip() == (
+        "ringfence: error: execute_request: pool: request not mature"
+    )
+    spot = net.oracle.functions.price(net.underlying).call()
+    devnet.warp(net, pool.functions.LP_DELAY().call())
+    devnet.push_spot(net, spot)  # the warp made the oracle stale
+    code, out, err = _run(capsys, net, deployment, "lp", "execute", "0", account="TEST::5")
+    assert code == 0 and out.startswith("request 0 (deposit): minted "), err
+    code, out, err = _run(capsys, net, deployment, "lp", "execute", "1", account="TEST::5")
+    assert code == 0 and out.startswith("request 1 (redemption): paid "), err
+    code, out, _ = _run(capsys, net, deployment, "lp", "requests", "--all")
+    assert out.strip() == "no pending requests"
+    code, out, err = _run(capsys, net, deployment, "lp", "redeem", "1000000")
+    # the deposit executed after the redemption was requested: its shares remain
+    assert code == 2 and "lp redeem 1000000: the account's shares are worth 49" in err
