@@ -122,6 +122,18 @@ class OracleChain:
             "submit", args=[[r.as_tuple() for r in reports], list(signatures)]
         )
 
+    def accepts(self, report: Report, signature: bytes, sender: str) -> bool:
+        """Would ``submit([report])`` accept the report now: every check of the contract
+        (signature, freshness, SVI bounds, spot and vol bands), simulated with ``eth_call``
+        at the pending block. Not the aggregation after it (quorum, calendar)."""
+        tx = {
+            "from": sender,
+            "to": self.address,
+            "data": self.submit_calldata([report], [signature]),
+        }
+        raw = self.rpc.call(lambda w3: w3.eth.call(tx, "pending"), "eth_call")
+        return int.from_bytes(bytes(raw)[-32:], "big") == 1
+
     def verdicts(self, receipt: Any) -> list[Verdict]:
         """Accepted and rejected reports from a mined `submit` receipt, in log order."""
         out: list[Verdict] = []

@@ -10,7 +10,12 @@ Per cycle:
    `submit` transaction (split only past the contract's 64-report batch limit);
 4. read ReportAccepted / ReportRejected from the receipt: only accepted values become the
    new trigger baseline; rejections are logged with the contract's reason, and a rejected
-   value is offered again only after it moved by the trigger threshold or a heartbeat passed.
+   value is offered again only after it moved by the trigger threshold or a heartbeat passed;
+5. a smile refused for ``vol cap exceeded`` (the market moved faster than the oracle's vol
+   band) is ramped instead: from the next cycle the pusher sends the largest blend
+   ``published + λ (fit − published)`` of SVI parameters that the oracle accepts now (found
+   by bisection on λ with ``eth_call`` of a one-report ``submit``), so the expiry stays
+   fresh and moves one band per window, until the full fit is accepted (docs/oracle.md §5).
 
 With ``dry_run`` the batch is simulated with eth_call (the accepted count is logged) and
 never sent. A transient error ends the cycle, is logged and counted, and the next cycle
@@ -51,6 +56,8 @@ from ringfence.oracle_types import Report, sign_report, underlying_id
 log = logging.getLogger("oracle.service")
 
 MAX_BATCH = 64  # DynArray bound of Oracle.submit
+RAMP_STEPS = 7  # bisection steps on the blend fraction of a ramped smile (1/128)
+RAMP_RETRY = 60  # s: a ramp stuck at the band's edge (or blocked) is tried again after this
 
 
 def build_source(feed: FeedConfig, src: Any) -> Source:
@@ -113,6 +120,8 @@ class FeedRuntime:
     last: dict[int, Pushed] = field(default_factory=dict)  # expiry (0 = spot) -> last accepted
     exhausted: set[int] = field(default_factory=set)  # indices of finished sources
     rejected: dict[int, Pushed] = field(default_factory=dict)  # expiry -> last refused value
+    band_limited: set[int] = field(default_factory=set)  # expiries refused "vol cap exceeded"
+    ramp_wait: dict[int, int] = field(default_factory=dict)  # expiry -> no ramp before (unix s)
 
 
 @dataclass
@@ -276,6 +285,30 @@ class Pusher:
                 decision = surface_due(last, quote, t, now, feed.trigger)
                 if not decision.due or (last is not None and t <= last.observed_at):
                     continue
+                if expiry in feed.band_limited:
+                    if now < feed.ramp_wait.get(expiry, 0):
+                        continue
+                    fit = quote
+                    ramped = self._ramp(feed, expiry, quote, t)
+                    if ramped is None:
+                        feed.ramp_wait[expiry] = now + RAMP_RETRY
+                        continue
+                    quote, fraction = ramped
+                    decision = surface_due(last, quote, t, now, feed.trigger)
+                    if not decision.due:  # at the band's edge for this window
+                        feed.ramp_wait[expiry] = now + RAMP_RETRY
+                        continue
+                    if fraction < 1.0:
+                        log.warning(
+                            "smile_ramped",
+                            extra={
+                                "feed": name,
+                                "expiry": expiry,
+                                "fraction": fraction,
+                                "fit_atm_vol": round(fit.atm_vol(t), 6),
+                                "sent_atm_vol": round(quote.atm_vol(t), 6),
+                            },
+                        )
                 if self._resend_rejected(feed, expiry, None, quote, t, now):
                     continue
                 try:
@@ -289,6 +322,58 @@ class Pusher:
                 report = Report(feed.uid, expiry, to_wad(quote.forward), a, b, rho, m, sigma, t)
                 planned.append(Planned(name, report, decision, quote.atm_vol(t), quote))
         return planned
+
+    def _ramp(
+        self, feed: FeedRuntime, expiry: int, quote: SurfaceQuote, t: int
+    ) -> tuple[SurfaceQuote, float] | None:
+        """The smile to send, and its blend fraction, for an expiry whose last report the
+        oracle's vol band refused: the fit itself once the oracle accepts it (the expiry
+        leaves the band-limited set),
+        else the largest blend of the published smile's SVI parameters towards the fit that
+        it accepts now, or None when not even the published smile passes (then nothing is
+        sent for the expiry this cycle). The fit's forward is kept; every candidate must pass
+        the contract's own SVI checks (``Svi.check``, ``arbitrage_reason``) before it is
+        simulated."""
+
+        def accepted(q: SurfaceQuote) -> bool:
+            try:
+                q.svi.check()
+            except ValueError:
+                return False
+            if q.svi.arbitrage_reason():
+                return False
+            report = Report(feed.uid, expiry, to_wad(q.forward), *q.svi.to_wad(), t)
+            signature = sign_report(report, self.account.key, self.cfg.chain_id, self.chain.address)
+            return self.chain.accepts(report, signature, self.account.address)
+
+        if accepted(quote):
+            feed.band_limited.discard(expiry)
+            log.info("smile_ramp_done", extra={"feed": feed.config.underlying, "expiry": expiry})
+            return quote, 1.0
+        s = self.chain.view("surface", feed.uid, expiry)
+        if not s[7]:
+            return None
+        start = [x / WAD for x in (s[1], s[2], s[3], s[4], s[5])]
+        target = [quote.svi.a, quote.svi.b, quote.svi.rho, quote.svi.m, quote.svi.sigma]
+
+        def blend(lam: float) -> SurfaceQuote:
+            svi = Svi(*(x + lam * (y - x) for x, y in zip(start, target, strict=True)))
+            return SurfaceQuote(expiry, quote.forward, svi)
+
+        if not accepted(blend(0.0)):
+            log.warning(
+                "smile_ramp_blocked",
+                extra={"feed": feed.config.underlying, "expiry": expiry},
+            )
+            return None
+        lo, hi = 0.0, 1.0
+        for _ in range(RAMP_STEPS):
+            mid = (lo + hi) / 2
+            if accepted(blend(mid)):
+                lo = mid
+            else:
+                hi = mid
+        return blend(lo), lo
 
     @staticmethod
     def _resend_rejected(
@@ -406,6 +491,19 @@ class Pusher:
                 result.rejected += 1
                 self.metrics.reports.labels("rejected").inc()
                 feed = next(f for f in self.feeds if f.uid == p.report.underlying)
+                if p.report.expiry != 0 and verdict.reason == "vol cap exceeded":
+                    # not held back: ramped towards the fit from the next cycle
+                    feed.band_limited.add(p.report.expiry)
+                    log.warning(
+                        "report_rejected",
+                        extra={
+                            "feed": p.feed,
+                            "expiry": verdict.expiry,
+                            "reason": verdict.reason,
+                            "next": "ramp",
+                        },
+                    )
+                    continue
                 feed.rejected[p.report.expiry] = Pushed(
                     observed_at=p.report.observed_at,
                     spot=p.value if p.report.expiry == 0 else None,

@@ -45,6 +45,20 @@ def replay_csv(path: Path, expiry: int, rows: list[tuple[float, float]]) -> Path
     return path
 
 
+def push_rows(anvil, oracle_artifact, keeper_keystore, tmp_path, rows):
+    """A fresh oracle, and `oracle push` of `rows` (spot, flat vol) through a replay file
+    until it ends: (deployment, config path, finished process), the process checked."""
+    deployed = deploy_oracle(anvil, oracle_artifact)
+    replay = replay_csv(tmp_path / "eth.csv", deployed.expiry, rows)
+    config = write_config(
+        tmp_path, [anvil.url], deployed.address, oracle_artifact["abi_file"], keeper_keystore,
+        replay,
+    )  # fmt: skip
+    proc = run_pusher(config)
+    assert proc.returncode == 0, proc.stderr
+    return deployed, config, proc
+
+
 def test_push__replay_file__values_land_on_chain(anvil, oracle_artifact, keeper_keystore, tmp_path):
     deployed = deploy_oracle(anvil, oracle_artifact)
     replay = replay_csv(tmp_path / "eth.csv", deployed.expiry, [(2_000, 0.60), (2_050, 0.70)])
@@ -95,14 +109,9 @@ def test_show__breaker_held_and_settlement__shown_beside_the_published_values(
     """A push beyond the breaker's band (50 %) lands clamped: `oracle show` says the breaker
     holds and prints the signers' median next to the published spot, so the operator is
     never shown a pushed price the oracle does not publish."""
-    deployed = deploy_oracle(anvil, oracle_artifact)
-    replay = replay_csv(tmp_path / "eth.csv", deployed.expiry, [(2_000, 0.60), (4_000, 0.60)])
-    config = write_config(
-        tmp_path, [anvil.url], deployed.address, oracle_artifact["abi_file"], keeper_keystore,
-        replay,
-    )  # fmt: skip
-    proc = run_pusher(config)
-    assert proc.returncode == 0, proc.stderr
+    deployed, config, proc = push_rows(
+        anvil, oracle_artifact, keeper_keystore, tmp_path, [(2_000, 0.60), (4_000, 0.60)]
+    )
     assert deployed.contract.functions.price(ETH).call() == 3_000 * WAD  # 2,000 + 50 %
     shown = subprocess.run(
         [str(ORACLE_CLI), "show", "--config", str(config)],
@@ -113,6 +122,26 @@ def test_show__breaker_held_and_settlement__shown_beside_the_published_values(
     )
     assert shown.returncode == 0, shown.stderr
     assert "3,000.0000 (breaker held; signers' median 4,000.0000)" in shown.stdout
+
+
+def test_push__vol_jump_past_the_band__smile_ramped_not_stalled(
+    anvil, oracle_artifact, keeper_keystore, tmp_path
+):
+    """ATM vol 0.60 -> 2.00 with the oracle's vol band at 1.0 (deploy_oracle): the fit is
+    refused once (`vol cap exceeded`), then the pusher sends the largest blend the real
+    oracle accepts, so the expiry is fresh at the edge of the band (1.60) instead of stale
+    until the band widens; later pushes in the same window add nothing (not due)."""
+    rows = [(2_000, 0.60)] + [(2_000, 2.00)] * 4
+    deployed, _, proc = push_rows(anvil, oracle_artifact, keeper_keystore, tmp_path, rows)
+    oracle = deployed.contract.functions
+    atm = oracle.atm_vol(ETH, deployed.expiry).call() / WAD
+    assert 1.60 - 1.0 / 128 <= atm <= 1.60
+    assert oracle.is_fresh(ETH, deployed.expiry).call()
+    events = log_events(proc.stderr)
+    rejected = [e for e in events if e["event"] == "report_rejected"]
+    assert [e["reason"] for e in rejected] == ["vol cap exceeded"]
+    (ramped,) = [e for e in events if e["event"] == "smile_ramped"]
+    assert ramped["fit_atm_vol"] == pytest.approx(2.0, abs=1e-6)
 
 
 @pytest.mark.parametrize(

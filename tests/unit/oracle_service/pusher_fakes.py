@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,13 @@ from web3.exceptions import TransactionNotFound, Web3RPCError
 from oracle.contract import Verdict
 from oracle.errors import TransientError
 from oracle.sender import SendResult
-from oracle.units import WAD
+from oracle.svi import Svi
+from oracle.units import WAD, years
+
+
+def svi_of(report) -> Svi:
+    return Svi(*(x / WAD for x in (report.a, report.b, report.rho, report.m, report.sigma)))
+
 
 KEEPER = Account.from_key("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
 ORACLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -196,6 +203,28 @@ class FakeChain:
     published: int | None = None
     fresh_signers: int = 1
     held: bool = False
+    # a vol band as the oracle's: a surface report whose ATM vol is more than `vol_band`
+    # from the published one is refused "vol cap exceeded" (None: no band)
+    vol_band: float | None = None
+    published_surface: tuple = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    simulated: int = 0  # accepts() calls
+
+    def _atm_vol(self, r) -> float:
+        return math.sqrt(max(svi_of(r).total_variance(0.0), 0.0) / years(r.expiry - r.observed_at))
+
+    def _band_refuses(self, r) -> bool:
+        s = self.published_surface
+        if self.vol_band is None or r.expiry == 0 or not s[7]:
+            return False
+        published = Svi(*(x / WAD for x in s[1:6]))
+        anchor = math.sqrt(published.total_variance(0.0) / years(r.expiry - s[6]))
+        return abs(self._atm_vol(r) - anchor) > self.vol_band
+
+    def accepts(self, report, signature, sender):
+        self.simulated += 1
+        return (report.underlying, report.expiry) not in self.rejected and not self._band_refuses(
+            report
+        )
 
     def has_code(self):
         return True
@@ -214,7 +243,7 @@ class FakeChain:
         if name == "expiries":
             return list(self.expiries)
         if name == "surface":
-            return (0, 0, 0, 0, 0, 0, 0, 0, 0)
+            return self.published_surface
         raise AssertionError(name)
 
     def submit_calldata(self, reports, signatures):
@@ -223,15 +252,24 @@ class FakeChain:
 
     def verdicts(self, receipt):
         reports, _ = self.batches[-1]
-        out = [
-            Verdict(
-                r.underlying,
-                r.expiry,
-                (r.underlying, r.expiry) not in self.rejected,
-                self.rejected.get((r.underlying, r.expiry), ""),
-            )
-            for r in reports
-        ]
+        out = []
+        for r in reports:
+            reason = self.rejected.get((r.underlying, r.expiry), "")
+            if not reason and self._band_refuses(r):
+                reason = "vol cap exceeded"
+            out.append(Verdict(r.underlying, r.expiry, not reason, reason))
+            if not reason and r.expiry != 0 and self.vol_band is not None:
+                self.published_surface = (
+                    r.price,
+                    r.a,
+                    r.b,
+                    r.rho,
+                    r.m,
+                    r.sigma,
+                    r.observed_at,
+                    r.observed_at,
+                    0,
+                )
         for r in reports:
             if r.expiry == 0 and (r.underlying, 0) not in self.rejected:
                 price = r.price if self.published is None else self.published

@@ -270,3 +270,51 @@ def test_cycle__published_equals_pushed__no_warning_gap_zero(service_log):
     p.cycle()
     assert not [r for r in service_log.records if r.getMessage() == "published_differs"]
     assert p.metrics.published_gap.labels("ETH")._value.get() == 0
+
+
+def _published_atm(chain) -> float:
+    s = chain.published_surface
+    svi = Svi(*(x / WAD for x in s[1:6]))
+    return (svi.total_variance(0.0) / years(EXPIRY - s[6])) ** 0.5
+
+
+def test_cycle__vol_jump_past_the_band__ramped_one_band_per_push_never_stalled(service_log):
+    # ATM vol 0.6 -> 1.5 in one observation with a 0.2 band: the fit is refused once, then
+    # every push is the largest blend the oracle accepts (within the band of the last
+    # published smile, at most 1/128 of the move short of it) until the fit itself passes
+    service_log.set_level("INFO", logger="oracle.service")
+    chain, sender = FakeChain(expiries=[EXPIRY], vol_band=0.2), FakeSender()
+    p = pusher([(2_000.0, 0.6), (2_000.0, 1.5)], chain, sender)
+    p.start()
+    p.cycle()
+    assert abs(_published_atm(chain) - 0.6) < 1e-9
+    refused = p.cycle()
+    assert refused.rejected == 1 and p.feeds[0].band_limited == {EXPIRY}
+    assert not p.feeds[0].rejected  # not held back until a heartbeat
+    vols = []
+    for _ in range(8):
+        before = _published_atm(chain)
+        result = p.cycle()
+        assert result.rejected == 0 and result.accepted == 1
+        after = _published_atm(chain)
+        vols.append(after)
+        assert before < after <= before + 0.2 + 1e-9
+        if not p.feeds[0].band_limited:
+            break
+    assert abs(vols[-1] - 1.5) < 1e-9  # the fit itself, once within the band
+    assert len(vols) >= 4 and all(v > 0.6 + 0.15 * (i + 1) for i, v in enumerate(vols[:-1]))
+    events = [r.getMessage() for r in service_log.records]
+    assert events.count("smile_ramped") == len(vols) - 1 and "smile_ramp_done" in events
+
+
+def test_cycle__ramp__not_even_the_published_smile_passes__nothing_sent():
+    chain, sender = FakeChain(expiries=[EXPIRY], vol_band=0.2), FakeSender()
+    p = pusher([(2_000.0, 0.6), (2_000.0, 1.5)], chain, sender)
+    p.start()
+    p.cycle()
+    p.cycle()  # refused: band-limited
+    chain.rejected[(ETH, EXPIRY)] = "stale report"  # every simulation now fails
+    sent = len(sender.sent)
+    result = p.cycle()
+    assert result.outcome == "idle" and len(sender.sent) == sent
+    assert chain.simulated == 2  # the fit, then the published smile: no bisection
