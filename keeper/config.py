@@ -65,6 +65,11 @@ class KeeperConfig:
     lp_requests_per_scan: int = _opt(
         20, "Most pending LP requests read per scan, oldest first (shard 0 only; 0 = none)."
     )
+    lp_min_request: float = _opt(
+        100.0,
+        "Smallest LP request executed, quote tokens (a deposit's amount, a redemption's "
+        "quote); smaller ones are left to their owners (0 = every one).",
+    )
     # --- gas
     health_gas_per_vault: int = _opt(150_000, "Gas of one vault in health_many (measured).")
     liquidate_gas_per_vault: int = _opt(450_000, "Gas of one vault in liquidate_many (measured).")
@@ -97,6 +102,8 @@ class KeeperConfig:
             raise ValueError("config: prescreen_ratio below 1 would miss liquidatable vaults")
         if self.max_fee_ceiling_gwei <= 0 or self.priority_fee_gwei < 0:
             raise ValueError("config: fees must be positive")
+        if not self.lp_min_request >= 0:
+            raise ValueError("config: lp_min_request must be >= 0")
         if not 0 <= self.metrics_port <= 65_535:
             raise ValueError(f"config: metrics_port {self.metrics_port} is not a port (0-65535)")
 

@@ -11,6 +11,12 @@ the mature ones still pending (an executed one reads back ``mature == 0`` and is
 and hands out at most ``limit`` of them, **least recently tried first**: requests whose
 execution keeps reverting (while the oracle is stale or a breaker holds, say, or a flood of
 requests made to blind the keeper) go to the back, so they cannot starve a later one.
+
+Requests worth less than ``min_assets`` (a deposit's amount, a redemption's quote, in the
+quote token's base units) are never handed out: executing one costs the keeper about
+79,000 gas and pays it nothing, so a flood of dust requests would otherwise be a gas drain
+paid by the keeper's operator. Their owners (or anyone) execute them (``ringfence lp
+execute ID``); the free option they keep is worth at most their own small value.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ NEW_PER_SCAN = 200
 class LpQueue:
     """The pool's pending requests; ``due(now)`` gives at most ``limit`` to try this scan."""
 
-    def __init__(self, chain: Chain, pool: str, limit: int = 20):
+    def __init__(self, chain: Chain, pool: str, limit: int = 20, min_assets: int = 0):
         self.chain = chain
         self.pool = pool
         self.limit = limit
+        self.min_assets = min_assets
+        self.small = 0  # requests left to their owners (below min_assets)
         self.known = 0  # requests 0 .. known - 1 have been read once
         self.pending: dict[int, int] = {}  # request id -> maturity, unix seconds
         self.tried: dict[int, int] = {}  # request id -> the scan it was last handed out
@@ -50,9 +58,14 @@ class LpQueue:
         count = self._call("request_count")
         end = min(count, self.known + NEW_PER_SCAN)
         for request_id in range(self.known, end):
-            mature = self._mature_of(request_id)
-            if mature:
-                self.pending[request_id] = mature
+            request = self._call("requests", request_id)
+            if not request["mature"]:
+                continue
+            assets = request["amount"] if request["is_deposit"] else request["quoted"]
+            if assets < self.min_assets:
+                self.small += 1
+                continue
+            self.pending[request_id] = request["mature"]
         self.known = end
         ready = sorted(
             (rid for rid, mature in self.pending.items() if mature <= now),

@@ -34,6 +34,15 @@ def read_scale(chain: Chain, clearing_house: str) -> int:
     return abi.decode_result("IClearingHouse", "SCALE", raw)
 
 
+def min_request_units(tokens: float, scale: int) -> int:
+    """``tokens`` whole quote tokens in base units (``scale`` = 10**(18 - decimals)),
+    rounded up: a request exactly at the threshold is executed."""
+    from decimal import ROUND_CEILING, Decimal
+
+    wad = Decimal(repr(tokens)) * 10**18
+    return int((wad / scale).to_integral_value(rounding=ROUND_CEILING))
+
+
 @dataclass
 class ScanResult:
     block: int
@@ -112,7 +121,12 @@ class Keeper:
         self.metrics = KeeperMetrics()
         # one executor of LP requests among the shards: shard 0
         self.lp = (
-            LpQueue(chain, config.pool, config.lp_requests_per_scan)
+            LpQueue(
+                chain,
+                config.pool,
+                config.lp_requests_per_scan,
+                min_assets=min_request_units(config.lp_min_request, self.scale),
+            )
             if config.pool and config.shard == 0
             else None
         )

@@ -16,8 +16,10 @@ OWNER = "0x" + "11" * 20
 class FakePool:
     """``request_count`` and ``requests(id)`` of a LiquidityPool; counts the reads."""
 
-    def __init__(self, matures: list[int]):
+    def __init__(self, matures: list[int], assets: list[tuple[bool, int]] | None = None):
         self.matures = matures  # per id: 0 = executed
+        # per id: (is_deposit, assets): a deposit's amount or a redemption's quote
+        self.assets = assets or [(False, 9)] * len(matures)
         self.reads: list[int] = []
 
     def call(self, to, data, sender=None):
@@ -30,7 +32,9 @@ class FakePool:
             if data == abi.encode_call("ILiquidityPool", "requests", [i])
         ]
         self.reads.append(request_id)
-        row = (OWNER, OWNER, False, 10, 9, self.matures[request_id], 9)
+        is_deposit, assets = self.assets[request_id]
+        amount, quoted = (assets, 10**30) if is_deposit else (10**30, assets)
+        row = (OWNER, OWNER, is_deposit, amount, quoted, self.matures[request_id], 9)
         return encode(["(address,address,bool,uint256,uint256,uint256,uint256)"], [row])
 
 
@@ -74,3 +78,24 @@ def test_due__limit_bounds_the_work_per_scan():
     assert queue.due(now=10) == [0, 1, 2, 3, 4]
     assert queue.due(now=10) == [5, 6, 7, 8, 9]
     assert LpQueue(pool, POOL, limit=0).due(now=10) == []
+
+
+def test_due__dust_requests_left_to_their_owners_a_flood_costs_the_keeper_nothing():
+    # 100 redemptions quoted 1 base unit each and deposits of 99, around two real ones at
+    # the threshold (100): only those are ever handed out, whatever the order
+    assets = [(False, 1)] * 50 + [(True, 100)] + [(True, 99)] * 50 + [(False, 100)]
+    pool = FakePool([10] * len(assets), assets)
+    queue = LpQueue(pool, POOL, limit=20, min_assets=100)
+    assert queue.due(now=10) == [50, 101]
+    assert queue.small == 100
+    assert queue.due(now=10) == [50, 101]  # still pending: retried, dust never read again
+    assert LpQueue(FakePool([10] * 3, [(True, 1)] * 3), POOL).due(now=10) == [0, 1, 2]
+
+
+def test_min_request_units__whole_tokens_to_base_units_rounded_up():
+    from keeper.scan import min_request_units
+
+    assert min_request_units(100.0, 10**12) == 100 * 10**6  # 6 decimals
+    assert min_request_units(0.1, 1) == 10**17  # 18 decimals, exact (no float artefact)
+    assert min_request_units(1e-7, 10**12) == 1  # below one base unit: rounded up
+    assert min_request_units(0.0, 10**12) == 0
