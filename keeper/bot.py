@@ -30,8 +30,10 @@ is what the unit tests exercise.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,27 @@ def wire(bot: Any, blocks: Any, tasks: KeeperTasks) -> Any:
     return bot
 
 
+async def wake_loop_on_signals(startup_state: Any = None) -> None:
+    """Make SIGTERM/SIGINT wake Silverback's event loop at once.
+
+    Silverback 0.7.38 (``silverback/runner.py``, ``BaseRunner.run``) installs its handlers
+    with plain ``signal.signal``: the handler only sets an ``asyncio.Event``, and nothing
+    wakes the loop out of its ``epoll_wait``, so it noticed the signal at the next timer or
+    socket event (a new block, or the cron task's sleep to the next minute boundary): 0 to
+    60 s. ``loop.add_signal_handler`` points the C-level wake-up fd at the loop's self-pipe;
+    the Python-level handler is put back, so Silverback's own handler (installed after
+    start-up) still does the shutdown. Async on purpose: it runs on the runner's loop, in
+    the main thread, where ``add_signal_handler`` is allowed; returns nothing (no metrics)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        try:
+            loop.add_signal_handler(sig, lambda: None)
+        except (RuntimeError, ValueError):  # not the main thread / not a Unix loop
+            return
+        signal.signal(sig, previous)
+
+
 def opener_from_env(
     network_uri: Callable[[], str], env: dict[str, str] | None = None
 ) -> Callable[[], Opened]:
@@ -150,6 +173,7 @@ def create_bot() -> Any:
         provider = bot.provider
         return str(getattr(provider, "http_uri", None) or getattr(provider, "uri", ""))
 
+    bot.on_startup()(wake_loop_on_signals)
     return wire(bot, chain.blocks, KeeperTasks(opener_from_env(provider_uri)))
 
 
