@@ -34,6 +34,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,25 @@ def opener_from_env(
     return open_
 
 
+def exit_on_config_error(opener: Callable[[], Opened]) -> Callable[[], Opened]:
+    """``opener``, but a configuration mistake (a missing deployment file, a wrong account,
+    a record of another chain, a bad ``KEEPER_CONFIG``) ends the process with one line on
+    stderr and exit code 2, as the ``keeper`` CLI does, instead of Silverback's 40-line
+    traceback and a worker that keeps running without a keeper. ``os._exit``: Silverback
+    catches ``SystemExit`` in a task; nothing has been sent or opened that needs closing."""
+
+    def open_() -> Opened:
+        try:
+            return opener()
+        except (ValueError, OSError) as exc:  # ConfigError is a ValueError
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            sys.stderr.write(f"keeper bot: error: {message}\n")
+            sys.stderr.flush()
+            os._exit(2)
+
+    return open_
+
+
 def create_bot() -> Any:
     """A connected SilverbackBot running the keeper (needs Silverback's network settings)."""
     from ape import chain
@@ -174,7 +194,8 @@ def create_bot() -> Any:
         return str(getattr(provider, "http_uri", None) or getattr(provider, "uri", ""))
 
     bot.on_startup()(wake_loop_on_signals)
-    return wire(bot, chain.blocks, KeeperTasks(opener_from_env(provider_uri)))
+    opener = exit_on_config_error(opener_from_env(provider_uri))
+    return wire(bot, chain.blocks, KeeperTasks(opener))
 
 
 _BOT: Any = None

@@ -86,3 +86,20 @@ def test_silverback_run__on_the_node_of_ape_foundry_host__scans_every_block_stop
     # without it the loop wakes at the next block or the cron task's minute boundary (0 to
     # 60 s, 16-22 s measured when idle), so this bound fails in most runs without it
     assert time.time() - stop < 5, f"stopped {time.time() - stop:.1f} s after SIGTERM"
+
+
+def test_silverback_run__missing_deployment__one_line_exit_2(net, tmp_path):
+    env = {
+        **os.environ,
+        "APE_FOUNDRY_HOST": net.node.url,
+        "KEEPER_DEPLOYMENT": str(tmp_path / "absent.json"),
+        "PATH": f"{SILVERBACK.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    command = [str(SILVERBACK), "run", "keeper.bot:bot", "--network", "ethereum:local:foundry"]
+    proc = subprocess.run(
+        command, cwd=devnet.ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("keeper bot: error:")]
+    assert len(errors) == 1 and "absent.json" in errors[0], proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr + proc.stdout
