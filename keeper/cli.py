@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
-import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -53,14 +52,9 @@ def parse_shard(value: str) -> tuple[int, int]:
 
 def setup_logging(level: str = "info") -> None:
     """JSON lines on stderr for every ``keeper.*`` logger."""
-    from ringfence.logs import JsonFormatter
+    from ringfence.logs import setup_logging as setup
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("keeper")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    setup(level, service="keeper")
 
 
 def build_config(config_file: str | None, overrides: dict[str, Any]) -> KeeperConfig:

@@ -45,8 +45,8 @@ from numpy.typing import NDArray
 
 from keeper import abi
 from keeper.index import Book, Position, RiskParams, Series
-from keeper.rpc import Chain, RpcError
 from ringfence.black_scholes import price_and_greeks, scenario_grid
+from ringfence.rpc import Chain, RpcError
 
 WAD = 10**18
 YEAR = 31_536_000

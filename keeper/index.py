@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from keeper import abi
-from keeper.rpc import Chain, RpcError, to_int
 from ringfence.chain_types import Leg, Position, RiskParams, Series
+from ringfence.rpc import Chain, RpcError, to_int
 
 log = logging.getLogger("keeper.index")
 

@@ -22,7 +22,7 @@ execute ID``); the free option they keep is worth at most their own small value.
 from __future__ import annotations
 
 from keeper import abi
-from keeper.rpc import Chain
+from ringfence.rpc import Chain
 
 #: Most new requests read per scan (a backlog is caught up over several scans).
 NEW_PER_SCAN = 200

@@ -26,7 +26,7 @@ import numpy as np
 
 from keeper import abi
 from keeper.health import Health
-from keeper.rpc import Chain
+from ringfence.rpc import Chain
 
 #: ``ClearingHouse.MAX_BATCH``: the bound of the id lists of the ``*_many`` functions.
 MAX_BATCH = 50

@@ -22,8 +22,8 @@ from keeper.index import Index
 from keeper.lp import LpQueue
 from keeper.metrics import KeeperMetrics
 from keeper.planner import GasModel, Plan, Planner
-from keeper.rpc import Chain, to_int
 from keeper.sender import LIQUIDATE, SETTLE, FeePolicy, Sender, Signer
+from ringfence.rpc import Chain, to_int
 
 log = logging.getLogger("keeper.scan")
 

@@ -44,8 +44,8 @@ from eth_utils import to_checksum_address
 
 from keeper import abi
 from keeper.planner import health_many
-from keeper.rpc import Chain, RpcError, revert_reason, to_int
 from ringfence.fees import FeePolicy, Fees
+from ringfence.rpc import Chain, RpcError, revert_reason, to_int
 
 log = logging.getLogger("keeper.sender")
 

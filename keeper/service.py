@@ -31,7 +31,6 @@ from typing import Any
 import yaml
 
 from keeper.config import KeeperConfig
-from keeper.rpc import Chain, RpcError, Web3Rpc
 from keeper.sender import LocalSigner, Signer
 from ringfence import keystore as shared_keystore
 from ringfence import records
@@ -39,6 +38,7 @@ from ringfence.devchain import ANVIL_MNEMONIC
 from ringfence.errors import ConfigError, short_error
 from ringfence.network import NetworkError
 from ringfence.network import resolve_rpc_url as network_url
+from ringfence.rpc import Chain, RpcError, Web3Rpc
 
 log = logging.getLogger("keeper.service")
 

@@ -61,7 +61,7 @@ def _account(cfg: Config, password_file: str | None) -> Any:
 
 def _chain(cfg: Config) -> Any:
     from oracle.contract import OracleChain, load_abi, read_deployment
-    from oracle.rpc import FailoverRpc
+    from ringfence.rpc import FailoverRpc
 
     rpc = FailoverRpc(
         cfg.rpc_urls,
@@ -69,6 +69,7 @@ def _chain(cfg: Config) -> Any:
         rounds=cfg.retry.rounds,
         backoff_base=cfg.retry.backoff_base,
         backoff_max=cfg.retry.backoff_max,
+        logger=logging.getLogger("oracle.rpc"),  # the pusher's JSON log lines
     )
     rpc.connect(cfg.chain_id)
     address, abi = cfg.oracle.address, None

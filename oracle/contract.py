@@ -20,10 +20,10 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from oracle.errors import ConfigError
-from oracle.rpc import FailoverRpc
 from ringfence import records
 from ringfence.oracle_types import Report
 from ringfence.paths import CONTRACTS
+from ringfence.rpc import FailoverRpc
 
 ORACLE_SOURCE = CONTRACTS / "Oracle.vy"
 

@@ -5,16 +5,12 @@
 - `TransientError`: the world is temporarily unhelpful (RPC down, HTTP timeout, source
   glitch). The service logs it, backs off and carries on; it never exits on one.
 
-`ConfigError` is the project's one (``ringfence.errors``), re-exported here.
+`ConfigError` and `TransientError` are the project's (``ringfence.errors``), re-exported here.
 """
 
-from ringfence.errors import ConfigError
+from ringfence.errors import ConfigError, TransientError
 
 __all__ = ["ConfigError", "SourceError", "TransientError"]
-
-
-class TransientError(Exception):
-    """A failure worth retrying later (network, rate limit, node hiccup)."""
 
 
 class SourceError(TransientError):

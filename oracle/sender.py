@@ -22,8 +22,8 @@ from eth_account.signers.local import LocalAccount
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from oracle.errors import TransientError
-from oracle.rpc import FailoverRpc
 from ringfence.fees import FeePolicy, Fees
+from ringfence.rpc import FailoverRpc
 
 log = logging.getLogger("oracle.sender")
 

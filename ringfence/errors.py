@@ -36,6 +36,10 @@ class ConfigError(ValueError):
     """A mistake in configuration or environment that retrying cannot fix."""
 
 
+class TransientError(Exception):
+    """A failure worth retrying later (network, rate limit, node hiccup)."""
+
+
 def _chain(exc: BaseException):
     """``exc`` and every exception it wraps (cause, context, ``reason``, exception args)."""
     seen: set[int] = set()

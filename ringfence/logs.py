@@ -43,11 +43,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, sort_keys=False)
 
 
-def setup_logging(level: str = "info", stream: TextIO | None = None) -> None:
-    """Route every ``oracle.*`` logger to JSON lines on ``stream`` (stderr by default)."""
+def setup_logging(
+    level: str = "info", stream: TextIO | None = None, service: str = "oracle"
+) -> None:
+    """Route every ``<service>.*`` logger (``oracle``: the pusher, ``keeper``) to JSON lines
+    on ``stream`` (stderr by default)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("oracle")
+    root = logging.getLogger(service)
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False

@@ -12,9 +12,9 @@ from __future__ import annotations
 from eth_account import Account
 
 from keeper import devnet
-from keeper.rpc import Chain, Web3Rpc
 from keeper.sender import LIQUIDATE, FeePolicy, LocalSigner, Sender
 from ringfence.compiler import compile_contract
+from ringfence.rpc import Chain, Web3Rpc
 
 GWEI = 10**9
 

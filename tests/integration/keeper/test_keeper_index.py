@@ -7,8 +7,8 @@ from keeper_helpers import STRIKE, UNIT, WAD, seed_puts, split, stored_vault
 
 from keeper import devnet
 from keeper.index import Index
-from keeper.rpc import Chain, Web3Rpc
 from keeper.service import load_deployment
+from ringfence.rpc import Chain, Web3Rpc
 
 
 def _index(net: devnet.Devnet, deployment) -> Index:

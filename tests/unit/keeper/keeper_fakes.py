@@ -1,6 +1,6 @@
 """In-memory fakes of a node for the keeper's unit tests (no chain, no sockets).
 
-:class:`FakeNode` implements :class:`keeper.rpc.Rpc`: blocks with hashes per fork, logs
+:class:`FakeNode` implements :class:`ringfence.rpc.Rpc`: blocks with hashes per fork, logs
 served by ``eth_getLogs`` (one address or a list, as the JSON-RPC filter allows) with the
 node's range/result limits, reorgs, and pluggable ``eth_call`` / transaction handling for
 the sender tests. :class:`FakeClearingHouse` answers ``liquidate_many`` / ``settle_many`` at
@@ -23,7 +23,7 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 
 from keeper import abi
-from keeper.rpc import RpcError
+from ringfence.rpc import RpcError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "keeper"
 sys.path.insert(0, str(FIXTURES))

@@ -11,7 +11,7 @@ from keeper_fakes import FakeNode, generate, load_fixture
 
 from keeper import index as index_module
 from keeper.index import CHECKPOINT_VERSION, Index, Leg, RiskParams
-from keeper.rpc import Chain, RpcError
+from ringfence.rpc import Chain, RpcError
 
 WAD = 10**18
 USDC = 10**6

@@ -17,7 +17,7 @@ from keeper.planner import (
     in_shard,
     rank,
 )
-from keeper.rpc import Chain
+from ringfence.rpc import Chain
 
 WAD = 10**18
 CH = "0x" + "c1ea" * 10
@@ -146,7 +146,7 @@ def test_health_many__a_read_that_reverted__neither_open_nor_liquidatable(cleari
 
 
 def test_health_many__at_the_clearing_house__reverts_it_has_moved_to_the_view(clearing):
-    from keeper.rpc import RpcError
+    from ringfence.rpc import RpcError
 
     with pytest.raises(RpcError, match="unknown selector"):
         health_many(Chain(clearing.node), CH, [1], batch=5)

@@ -1,11 +1,11 @@
-"""keeper.rpc: the web3 adapter's error mapping and revert-reason decoding."""
+"""ringfence.rpc: the web3 adapter's error mapping and revert-reason decoding."""
 
 from __future__ import annotations
 
 import pytest
 from eth_abi import encode
 
-from keeper.rpc import Chain, RpcError, Web3Rpc, revert_reason, to_int
+from ringfence.rpc import Chain, RpcError, Web3Rpc, revert_reason, to_int
 
 
 class FakeProvider:
@@ -45,3 +45,32 @@ def test_revert_reason__error_string_data__decoded():
 
 def test_to_int__quantities__hex_int_and_none():
     assert (to_int("0x10"), to_int(7), to_int(None)) == (16, 7, 0)
+
+
+def test_failover_as_rpc__dead_first_endpoint__chain_answers_from_the_next_and_sticks():
+    import requests
+
+    from ringfence.rpc import FailoverRpc
+
+    class Dead:
+        class provider:  # noqa: N801 (web3 shape)
+            calls = 0
+
+            @classmethod
+            def make_request(cls, method, params):
+                cls.calls += 1
+                raise requests.ConnectionError("connection refused")
+
+    live = FakeWeb3({"jsonrpc": "2.0", "id": 1, "result": "0x7"})
+    clients = {"http://dead": Dead(), "http://live": live}
+    failover = FailoverRpc(
+        ["http://dead", "http://live"], factory=lambda url, t: clients[url], sleep=lambda s: None
+    )
+    chain = Chain(failover.as_rpc())
+    assert chain.block_number() == 7 and chain.chain_id() == 7
+    assert Dead.provider.calls == 1 and failover.url == "http://live" and failover.failovers == 1
+    # an error the node reports about the request is not a failover
+    live.provider.response = {"error": {"code": 3, "message": "execution reverted"}}
+    with pytest.raises(RpcError):
+        chain.block_number()
+    assert failover.failovers == 1

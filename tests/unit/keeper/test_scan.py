@@ -9,9 +9,9 @@ from keeper_fakes import FakeClearingHouse, FakeNode, FakeOracle, load_fixture
 
 from keeper.config import KeeperConfig
 from keeper.health import fetch_market, model_book
-from keeper.rpc import Chain
 from keeper.scan import Keeper
 from keeper.sender import LocalSigner
+from ringfence.rpc import Chain
 
 WAD = 10**18
 GWEI = 10**9

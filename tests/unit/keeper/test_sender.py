@@ -7,9 +7,9 @@ from eth_account import Account
 from eth_utils import keccak
 from keeper_fakes import VIEW, FakeClearingHouse, FakeNode
 
-from keeper.rpc import Chain
 from keeper.sender import LIQUIDATE, SETTLE, LocalSigner, NonceManager, Sender, State
 from ringfence.fees import FeePolicy, bumped
+from ringfence.rpc import Chain
 
 WAD = 10**18
 GWEI = 10**9

@@ -6,9 +6,9 @@ from eth_account import Account
 from pusher_fakes import FakeClock, FakeNode, FakeW3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from oracle.rpc import FailoverRpc
 from oracle.sender import Sender
 from ringfence.fees import GWEI, FeePolicy, Fees, bumped
+from ringfence.rpc import FailoverRpc
 
 KEEPER = Account.from_key("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
 ORACLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

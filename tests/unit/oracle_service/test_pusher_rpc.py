@@ -5,7 +5,7 @@ from pusher_fakes import FakeNode, FakeW3
 from web3.exceptions import ContractLogicError
 
 from oracle.errors import ConfigError, TransientError
-from oracle.rpc import FailoverRpc
+from ringfence.rpc import FailoverRpc
 
 
 def rpc_over(node: FakeNode, alive: list[bool], sleeps: list | None = None) -> FailoverRpc:

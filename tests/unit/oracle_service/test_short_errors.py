@@ -10,8 +10,8 @@ import requests
 from keeper.service import ConfigError as KeeperConfigError
 from keeper.service import open_service
 from oracle.errors import ConfigError
-from oracle.rpc import FailoverRpc
 from ringfence.errors import LIMIT, short_error
+from ringfence.rpc import FailoverRpc
 
 
 def _closed_port() -> int:
